@@ -1,0 +1,134 @@
+"""All settings, read once from the environment (prefix `IOC_`, also from a `.env` file).
+
+`load_settings()` is the only way in: a bad value raises `ConfigError` naming the key and the
+value, so a service stops at start-up instead of failing later. `.env.example` lists every
+setting; a test keeps it complete.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ioc.errors import ConfigError
+
+ENV_PREFIX = "IOC_"
+
+
+@dataclass(frozen=True, slots=True)
+class MqttAddress:
+    host: str
+    port: int
+    tls: bool
+    username: str | None
+    password: str | None
+
+
+def parse_mqtt_url(url: str) -> MqttAddress:
+    """`mqtt://[user:pass@]host[:port]` (or `mqtts://`) → its parts. Raises ValueError."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("mqtt", "mqtts"):
+        raise ValueError("scheme must be mqtt:// or mqtts://")
+    if not parts.hostname:
+        raise ValueError("a host is required, e.g. mqtt://127.0.0.1:1883")
+    try:
+        port = parts.port
+    except ValueError as exc:  # urlsplit raises on a non-numeric or out-of-range port
+        raise ValueError(f"bad port: {exc}") from None
+    tls = parts.scheme == "mqtts"
+    return MqttAddress(
+        host=parts.hostname,
+        port=port if port is not None else (8883 if tls else 1883),
+        tls=tls,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+    )
+
+
+class Settings(BaseSettings):
+    """Every setting of every process. Empty URLs select the embedded defaults."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=".env", extra="ignore", validate_default=True
+    )
+
+    mqtt_url: str = Field("mqtt://127.0.0.1:1883", description="MQTT broker")
+    mqtt_client_id: str = Field("ioc-collector", description="persistent-session client id")
+    mqtt_share_group: str = Field(
+        "", description="if set, subscribe as $share/<group>/... so collectors split the load"
+    )
+    influx_url: str = Field("", description="InfluxDB base URL; empty = embedded SQLite")
+    influx_token: SecretStr = Field(SecretStr(""), description="InfluxDB API token")
+    influx_org: str = Field("ioc", description="InfluxDB organisation")
+    influx_bucket: str = Field("ioc", description="InfluxDB bucket (InfluxQL database)")
+    redis_url: str = Field("", description="Redis URL; empty = in-process live state")
+    data_dir: str = Field("", description="embedded storage folder; empty = ~/.local/share/ioc")
+    batch_size: int = Field(5000, ge=1, le=100_000, description="readings per storage write")
+    batch_wait_ms: int = Field(200, ge=1, le=60_000, description="longest a batch waits")
+    inbox_size: int = Field(20_000, ge=100, description="messages buffered before backpressure")
+    deadletter_maxlen: int = Field(10_000, ge=10, description="dead letters kept in Redis")
+    window_len: int = Field(120, ge=2, le=10_000, description="points per live sparkline window")
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
+
+    @field_validator("mqtt_url")
+    @classmethod
+    def _check_mqtt_url(cls, value: str) -> str:
+        parse_mqtt_url(value)
+        return value
+
+    @field_validator("influx_url")
+    @classmethod
+    def _check_influx_url(cls, value: str) -> str:
+        return _check_http_url(value, ("http", "https"))
+
+    @field_validator("redis_url")
+    @classmethod
+    def _check_redis_url(cls, value: str) -> str:
+        return _check_http_url(value, ("redis", "rediss", "unix"))
+
+    @field_validator("mqtt_share_group")
+    @classmethod
+    def _check_group(cls, value: str) -> str:
+        if value and not value.replace("-", "").replace("_", "").isalnum():
+            raise ValueError("use letters, digits, - and _ only")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_level(cls, value: str) -> str:
+        if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return value.upper()
+
+    @property
+    def mqtt(self) -> MqttAddress:
+        return parse_mqtt_url(self.mqtt_url)
+
+
+def _check_http_url(value: str, schemes: tuple[str, ...]) -> str:
+    if not value:
+        return value
+    parts = urlsplit(value)
+    if parts.scheme not in schemes:
+        raise ValueError(f"scheme must be one of {', '.join(s + '://' for s in schemes)}")
+    if parts.scheme != "unix" and not parts.hostname:
+        raise ValueError("a host is required")
+    try:
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError as exc:
+        raise ValueError(f"bad port: {exc}") from None
+    return value.rstrip("/")
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings; a bad value raises ConfigError naming `IOC_<KEY>` and the value."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ENV_PREFIX + str(err["loc"][0]).upper() if err["loc"] else ENV_PREFIX + "?"
+        raise ConfigError(key, err.get("input"), err["msg"]) from None
