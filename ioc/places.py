@@ -47,7 +47,9 @@ class Place:
 PLACES: dict[str, Place] = {
     p.slug: p
     for p in (
-        Place("cao-bang-city-centre", "Trung tâm TP Cao Bằng", "thanh-pho-cao-bang", 22.667, 106.258),
+        Place(
+            "cao-bang-city-centre", "Trung tâm TP Cao Bằng", "thanh-pho-cao-bang", 22.667, 106.258
+        ),
         Place("ban-gioc-waterfall", "Thác Bản Giốc", "trung-khanh", 22.856, 106.722),
         Place("ta-lung-border-gate", "Cửa khẩu Tà Lùng", "quang-hoa", 22.475, 106.578),
         Place("pac-bo-relic-site", "Khu di tích Pác Bó", "ha-quang", 22.983, 106.047),

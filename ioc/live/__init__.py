@@ -1,0 +1,25 @@
+"""Live state: the snapshot the wall screen reads (Redis, or in process for the demo).
+
+`LiveState` is the protocol; `open_live_state(settings)` picks the implementation.
+"""
+
+from __future__ import annotations
+
+from ioc.errors import ConfigError
+from ioc.live.base import LiveState, LiveUpdate
+from ioc.settings import Settings
+
+__all__ = ["LiveState", "LiveUpdate", "open_live_state"]
+
+
+def open_live_state(settings: Settings) -> LiveState:
+    """The live state the settings describe. Does not touch the network."""
+    if settings.redis_url:
+        from ioc.live.redis import RedisLiveState
+
+        return RedisLiveState(
+            settings.redis_url,
+            window_len=settings.window_len,
+            deadletter_maxlen=settings.deadletter_maxlen,
+        )
+    raise ConfigError("IOC_REDIS_URL", settings.redis_url, "set it to your Redis URL")

@@ -1,0 +1,151 @@
+"""Redis live state. Keys (all under `ioc:`), the public map for anyone reading Redis directly:
+
+    ioc:latest:<measurement>    hash  source -> JSON reading (newest by reading time wins)
+    ioc:latest_ms:<measurement> hash  source -> epoch ms of that reading
+    ioc:seen                    hash  source -> epoch ms of its newest reading, any measurement
+    ioc:district                hash  source -> district slug
+    ioc:win:<source>:<field>    list  "ms value" strings, oldest first, at most window_len
+    ioc:counters                hash  counter name -> integer
+    ioc:deadletter              stream, bounded (MAXLEN ~): feed, topic, reason, detail, payload
+
+One `apply` is one pipelined round trip; redis-py errors become `LiveStateError` here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from ioc.errors import LiveStateError
+from ioc.live.base import LiveUpdate
+from ioc.model import NS_PER_MS, Reading
+
+PREFIX = "ioc:"
+DEADLETTER_PAYLOAD_MAX = 2048
+
+# ARGV in groups of five: measurement, source, time_ms, district, reading JSON.
+_LATEST_SCRIPT = """
+for i = 1, #ARGV, 5 do
+  local m, src, t = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
+  local district, js = ARGV[i + 3], ARGV[i + 4]
+  local cur = redis.call('HGET', 'ioc:latest_ms:' .. m, src)
+  if (not cur) or tonumber(cur) <= t then
+    redis.call('HSET', 'ioc:latest_ms:' .. m, src, t)
+    redis.call('HSET', 'ioc:latest:' .. m, src, js)
+  end
+  local seen = redis.call('HGET', 'ioc:seen', src)
+  if (not seen) or tonumber(seen) < t then
+    redis.call('HSET', 'ioc:seen', src, t)
+  end
+  if district ~= '' then
+    redis.call('HSET', 'ioc:district', src, district)
+  end
+end
+return 1
+"""
+
+
+class RedisLiveState:
+    def __init__(self, url: str, *, window_len: int = 120, deadletter_maxlen: int = 10_000):
+        self.url = url
+        self.window_len = window_len
+        self.deadletter_maxlen = deadletter_maxlen
+        self._redis = redis.Redis.from_url(
+            url,
+            socket_timeout=3,
+            socket_connect_timeout=2,
+            retry=Retry(NoBackoff(), 0),
+            health_check_interval=0,
+        )
+        self._latest_script = self._redis.register_script(_LATEST_SCRIPT)
+
+    def apply(self, update: LiveUpdate) -> None:
+        pipe = self._redis.pipeline(transaction=False)
+        if update.latest:
+            args: list[str | bytes | int] = []
+            for (measurement, source), reading in update.latest.items():
+                args += [
+                    measurement,
+                    source,
+                    reading.time_ns // NS_PER_MS,
+                    reading.tags.get("district", ""),
+                    orjson.dumps(reading.to_dict()),
+                ]
+            self._latest_script(args=args, client=pipe)
+        for (source, name), points in update.windows.items():
+            key = f"{PREFIX}win:{source}:{name}"
+            pipe.rpush(key, *(f"{ms} {value!r}" for ms, value in points))
+            pipe.ltrim(key, -self.window_len, -1)
+        for counter, amount in update.counters.items():
+            pipe.hincrby(f"{PREFIX}counters", counter, amount)
+        for rejection in update.deadletters:
+            pipe.xadd(
+                f"{PREFIX}deadletter",
+                {
+                    "feed": rejection.feed,
+                    "topic": rejection.topic,
+                    "reason": rejection.reason,
+                    "detail": rejection.detail,
+                    "payload": rejection.payload[:DEADLETTER_PAYLOAD_MAX],
+                    "received_ms": rejection.received_ns // NS_PER_MS,
+                },
+                maxlen=self.deadletter_maxlen,
+                approximate=True,
+            )
+        self._run(pipe.execute)
+
+    def latest(self, measurement: str) -> dict[str, Reading]:
+        raw = self._run(self._redis.hgetall, f"{PREFIX}latest:{measurement}")
+        return {k.decode(): Reading.from_dict(orjson.loads(v)) for k, v in raw.items()}
+
+    def window(self, source: str, field: str) -> list[tuple[int, float]]:
+        raw = self._run(self._redis.lrange, f"{PREFIX}win:{source}:{field}", 0, -1)
+        points = []
+        for item in raw:
+            ms, value = item.split(b" ", 1)
+            points.append((int(ms), float(value)))
+        return points
+
+    def last_seen(self) -> dict[str, int]:
+        raw = self._run(self._redis.hgetall, f"{PREFIX}seen")
+        return {k.decode(): int(v) for k, v in raw.items()}
+
+    def districts(self) -> dict[str, str]:
+        raw = self._run(self._redis.hgetall, f"{PREFIX}district")
+        return {k.decode(): v.decode() for k, v in raw.items()}
+
+    def counters(self) -> dict[str, int]:
+        raw = self._run(self._redis.hgetall, f"{PREFIX}counters")
+        return {k.decode(): int(v) for k, v in raw.items()}
+
+    def deadletters(self, count: int = 100) -> list[dict[str, Any]]:
+        entries = self._run(self._redis.xrevrange, f"{PREFIX}deadletter", count=count)
+        letters = []
+        for entry_id, data in entries:
+            letter: dict[str, Any] = {
+                k.decode(): v.decode(errors="replace") for k, v in data.items()
+            }
+            letter["id"] = entry_id.decode()
+            letter["received_ms"] = int(letter["received_ms"])
+            letters.append(letter)
+        return letters
+
+    def is_empty(self) -> bool:
+        return not self._run(self._redis.exists, f"{PREFIX}seen")
+
+    def ping(self) -> None:
+        self._run(self._redis.ping)
+
+    def close(self) -> None:
+        self._redis.close()
+
+    @staticmethod
+    def _run(call: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return call(*args, **kwargs)
+        except redis.RedisError as exc:
+            raise LiveStateError(f"Redis failed: {exc}") from None

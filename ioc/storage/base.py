@@ -1,0 +1,119 @@
+"""The storage protocol every backend implements (InfluxDB, embedded SQLite).
+
+Writes take `Reading`s. Reads return pandas DataFrames with a UTC `time` column, so dashboards
+and KPIs never see a database client. Identifiers that reach a query (measurement, field, tag
+keys) must be known names; tag values are always escaped by the backend — no query is ever built
+from raw user text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import pandas as pd
+
+from ioc.feeds import FEEDS
+from ioc.model import NS_PER_S, Reading
+
+# Tag filters: tag key -> one value or several (OR-ed).
+TagFilter = Mapping[str, str | Sequence[str]]
+
+AGGREGATES = frozenset({"mean", "max", "min", "sum", "count", "last", "first", "median"})
+NAME_RE = re.compile(r"[a-z][a-z0-9_]{0,63}")
+MEASUREMENTS = frozenset(spec.measurement for spec in FEEDS.values()) | {"alert"}
+
+# Bucket widths a chart may use, in seconds (1 s … 1 day).
+BUCKET_STEPS_S = (1, 5, 10, 30, 60, 300, 600, 900, 1800, 3600, 10800, 21600, 43200, 86400)
+
+
+@dataclass(frozen=True, slots=True)
+class TimeRange:
+    """Half-open [start_ns, end_ns) in epoch nanoseconds."""
+
+    start_ns: int
+    end_ns: int
+
+    def __post_init__(self) -> None:
+        if self.end_ns <= self.start_ns:
+            raise ValueError("a time range must end after it starts")
+
+    @classmethod
+    def last(cls, seconds: float, now_ns: int) -> TimeRange:
+        return cls(now_ns - int(seconds * NS_PER_S), now_ns)
+
+    def bucket_seconds(self, max_buckets: int) -> int:
+        """The smallest step in BUCKET_STEPS_S giving at most `max_buckets` buckets."""
+        span_s = (self.end_ns - self.start_ns) / NS_PER_S
+        for step in BUCKET_STEPS_S:
+            if span_s / step <= max_buckets:
+                return step
+        return BUCKET_STEPS_S[-1]
+
+
+def check_measurement(name: str) -> str:
+    if name not in MEASUREMENTS:
+        raise ValueError(f"unknown measurement {name!r}")
+    return name
+
+
+def check_name(name: str) -> str:
+    """A field or tag key: lower-case identifier only (never user text)."""
+    if not NAME_RE.fullmatch(name):
+        raise ValueError(f"not a field or tag name: {name!r}")
+    return name
+
+
+def check_aggregate(name: str) -> str:
+    if name not in AGGREGATES:
+        raise ValueError(f"unknown aggregate {name!r}")
+    return name
+
+
+class Storage(Protocol):
+    """The system of record."""
+
+    def write(self, readings: Sequence[Reading]) -> None:
+        """Store readings. Raises StorageUnavailable (retry) or StorageRejected (bad data).
+
+        Idempotent: writing the same reading twice stores one point.
+        """
+
+    def history(
+        self,
+        measurement: str,
+        field: str,
+        time_range: TimeRange,
+        *,
+        where: TagFilter | None = None,
+        group_by: Sequence[str] = (),
+        aggregate: str = "mean",
+        max_buckets: int = 300,
+    ) -> pd.DataFrame:
+        """One field aggregated into time buckets: columns `time`, the group tags, `value`."""
+
+    def latest(self, measurement: str, *, where: TagFilter | None = None) -> pd.DataFrame:
+        """The newest point per source: columns `time`, the tags, the fields."""
+
+    def records(
+        self,
+        measurement: str,
+        time_range: TimeRange,
+        *,
+        where: TagFilter | None = None,
+        limit: int = 1000,
+    ) -> pd.DataFrame:
+        """Raw points, newest first: columns `time`, the tags, the fields."""
+
+    def count(
+        self, measurement: str, field: str, time_range: TimeRange, *, where: TagFilter | None = None
+    ) -> int:
+        """How many points have `field` in the range."""
+
+    def ping(self) -> None:
+        """Raise StorageUnavailable unless the storage answers."""
+
+    def close(self) -> None:
+        """Release connections. Pending nothing: writes are synchronous."""
