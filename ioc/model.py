@@ -65,6 +65,8 @@ class Message:
     received_ns: int
     retain: bool = False
     mid: int = 0
+    qos: int = 0
+    epoch: int = 0  # which connection delivered it (acks from an old connection are void)
 
 
 @dataclass(frozen=True, slots=True)

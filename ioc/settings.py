@@ -58,6 +58,7 @@ class Settings(BaseSettings):
 
     mqtt_url: str = Field("mqtt://127.0.0.1:1883", description="MQTT broker")
     mqtt_client_id: str = Field("ioc-collector", description="persistent-session client id")
+    mqtt_protocol: str = Field("5", description="MQTT protocol version: 5 or 3.1.1")
     mqtt_share_group: str = Field(
         "", description="if set, subscribe as $share/<group>/... so collectors split the load"
     )
@@ -89,6 +90,13 @@ class Settings(BaseSettings):
     @classmethod
     def _check_redis_url(cls, value: str) -> str:
         return _check_http_url(value, ("redis", "rediss", "unix"))
+
+    @field_validator("mqtt_protocol")
+    @classmethod
+    def _check_protocol(cls, value: str) -> str:
+        if value not in ("5", "3.1.1"):
+            raise ValueError("must be 5 or 3.1.1")
+        return value
 
     @field_validator("mqtt_share_group")
     @classmethod

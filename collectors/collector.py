@@ -1,0 +1,112 @@
+"""The collector process: MQTT transport + pipeline, run until stopped.
+
+The transport's network thread only puts messages on an in-memory inbox; the pipeline thread
+takes them in batches (by size and by time). The inbox needs no bound of its own: the broker
+never has more unacknowledged messages out to us than the session's receive maximum (MQTT 5) or
+its `max_inflight_messages` (3.1.1), and we acknowledge only after storing.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Sequence
+
+from collectors.mqtt import MqttTransport
+from collectors.pipeline import Pipeline, Stopping
+from ioc.feeds import FEEDS
+from ioc.live import LiveState
+from ioc.model import Message
+from ioc.settings import Settings
+from ioc.storage import Storage
+
+log = logging.getLogger(__name__)
+
+
+def topic_filters(share_group: str, feeds: Sequence[str] = tuple(FEEDS)) -> list[str]:
+    """One subscription per feed (never `ioc/#`, which would feed us our own dead letters)."""
+    filters = [FEEDS[name].topic_filter for name in feeds]
+    return [f"$share/{share_group}/{f}" for f in filters] if share_group else filters
+
+
+class Collector:
+    def __init__(self, settings: Settings, storage: Storage, live: LiveState) -> None:
+        self.settings = settings
+        self._inbox: queue.SimpleQueue[Message] = queue.SimpleQueue()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.transport = MqttTransport(
+            settings.mqtt,
+            settings.mqtt_client_id,
+            topic_filters(settings.mqtt_share_group),
+            self._inbox.put,
+            protocol=settings.mqtt_protocol,
+            receive_maximum=settings.inbox_size,
+        )
+        self.pipeline = Pipeline(
+            storage,
+            live,
+            publish=self.transport.publish,
+            ack=self.transport.ack,
+            window_len=settings.window_len,
+            stop_event=self._stop,
+        )
+
+    @property
+    def stats(self) -> object:
+        return self.pipeline.stats
+
+    def run(self) -> None:
+        """Consume until `stop()`; raises BrokerAuthError on bad credentials."""
+        self.pipeline.load_districts()
+        self.transport.start()
+        try:
+            while not self._stop.is_set():
+                self.transport.raise_if_fatal()
+                batch = self._take_batch()
+                if not batch:
+                    self.pipeline.flush_live_backlog()
+                    continue
+                try:
+                    self.pipeline.process(batch)
+                except Stopping:
+                    log.info(
+                        "stopping with %d messages unstored: the broker keeps them", len(batch)
+                    )
+                    break
+        finally:
+            self.transport.stop()
+
+    def start(self) -> None:
+        """Run in a background thread (tests, the embedded demo)."""
+        self._thread = threading.Thread(target=self.run, name="ioc-collector", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _take_batch(self) -> list[Message]:
+        try:
+            first = self._inbox.get(timeout=0.1)
+        except queue.Empty:
+            return []
+        batch = [first]
+        size = self.settings.batch_size
+        deadline = time.monotonic() + self.settings.batch_wait_ms / 1000
+        get = self._inbox.get_nowait
+        while len(batch) < size:
+            try:
+                batch.append(get())
+            except queue.Empty:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                try:
+                    batch.append(self._inbox.get(timeout=min(remaining, 0.01)))
+                except queue.Empty:
+                    continue
+        return batch

@@ -1,0 +1,200 @@
+"""MQTT transport on paho-mqtt 2.x: hands raw messages over, acknowledges when told to.
+
+- VERSION2 callbacks always (without them paho 2.2 silently uses the old ones).
+- QoS 1, persistent session (MQTT 5: clean_start=False plus a session expiry; 3.1.1:
+  clean_session=False), `manual_ack=True`: a message is acknowledged only by `ack()`, which the
+  pipeline calls after the write succeeded, in the order the messages arrived.
+- Re-subscribes on every connect; reconnects with capped backoff; stops on bad credentials.
+- Retained messages only for a new subscription (MQTT 5 retain handling 1), so a reconnecting
+  collector does not store every device's retained status again.
+- Acks carry the connection they came from: after a reconnect the broker redelivers what was
+  not acknowledged, and an old packet id must not acknowledge a new message.
+
+This module knows topics and bytes, never payload formats or storage.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
+from paho.mqtt.subscribeoptions import SubscribeOptions
+
+from ioc.errors import BrokerAuthError, BrokerError
+from ioc.model import Message
+from ioc.settings import MqttAddress
+
+log = logging.getLogger(__name__)
+
+SESSION_EXPIRY_S = 7 * 24 * 3600
+# Reason codes (MQTT 5, and 3.1.1 return codes 4/5 as paho maps them) that retrying cannot fix.
+_AUTH_FAILURES = frozenset(
+    {"Bad user name or password", "Not authorized", "Client identifier not valid"}
+)
+
+
+class MqttTransport:
+    """One persistent-session connection that delivers `Message`s to `on_message`."""
+
+    def __init__(
+        self,
+        address: MqttAddress,
+        client_id: str,
+        topic_filters: Sequence[str],
+        on_message: Callable[[Message], None],
+        *,
+        protocol: str = "5",
+        receive_maximum: int = 10_000,
+        keepalive_s: int = 30,
+    ) -> None:
+        self.address = address
+        self.topic_filters = list(topic_filters)
+        self._on_message_cb = on_message
+        self._v5 = protocol == "5"
+        self._receive_maximum = max(1, min(receive_maximum, 65_535))
+        self._keepalive_s = keepalive_s
+        self._epoch = 0
+        self._connected = threading.Event()
+        self._fatal: BrokerError | None = None
+        self._lock = threading.Lock()
+        self.client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=client_id,
+            protocol=mqtt.MQTTv5 if self._v5 else mqtt.MQTTv311,
+            clean_session=None if self._v5 else False,
+            manual_ack=True,
+        )
+        if address.username:
+            self.client.username_pw_set(address.username, address.password)
+        if address.tls:
+            self.client.tls_set()
+        self.client.reconnect_delay_set(min_delay=1, max_delay=30)
+        self.client.max_inflight_messages_set(1000)  # our own publishes (dead letters)
+        self.client.max_queued_messages_set(0)
+        self.client.on_connect = self._on_connect
+        self.client.on_disconnect = self._on_disconnect
+        self.client.on_message = self._on_message
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def start(self) -> None:
+        properties = None
+        if self._v5:
+            properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+            properties.SessionExpiryInterval = SESSION_EXPIRY_S
+            properties.ReceiveMaximum = self._receive_maximum
+        self.client.connect_async(
+            self.address.host,
+            self.address.port,
+            keepalive=self._keepalive_s,
+            clean_start=False,  # MQTT 5 only; 3.1.1 uses clean_session=False above
+            properties=properties,
+        )
+        self.client.loop_start()
+
+    def wait_connected(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.raise_if_fatal()
+            if self._connected.wait(0.05):
+                return True
+        return False
+
+    def raise_if_fatal(self) -> None:
+        if self._fatal is not None:
+            raise self._fatal
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set()
+
+    def stop(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+        self._connected.clear()
+
+    # -- acknowledgements and publishing ----------------------------------------------------
+
+    def ack(self, messages: Sequence[Message]) -> int:
+        """Acknowledge messages (in order); those from an earlier connection are skipped, the
+        broker redelivers them. Returns how many were acknowledged."""
+        with self._lock:
+            epoch = self._epoch
+        acked = 0
+        for message in messages:
+            if message.epoch == epoch and message.qos > 0:
+                self.client.ack(message.mid, message.qos)
+                acked += 1
+        return acked
+
+    def publish(self, topic: str, payload: bytes, qos: int = 1) -> None:
+        self.client.publish(topic, payload, qos=qos)
+
+    # -- paho callbacks (network thread) ----------------------------------------------------
+
+    def _on_connect(
+        self,
+        client: mqtt.Client,
+        userdata: object,
+        flags: mqtt.ConnectFlags,
+        reason_code: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
+        if reason_code.is_failure:
+            name = reason_code.getName()
+            if name in _AUTH_FAILURES:
+                self._fatal = BrokerAuthError(
+                    f"MQTT broker {self.address.host}:{self.address.port} refused us: {name}"
+                )
+                log.error("%s — not retrying", self._fatal)
+                client.disconnect()
+            else:
+                log.warning("MQTT connect refused: %s; retrying", name)
+            return
+        with self._lock:
+            self._epoch += 1
+        options = SubscribeOptions(qos=1, retainHandling=SubscribeOptions.RETAIN_SEND_IF_NEW_SUB)
+        if self._v5:
+            client.subscribe([(f, options) for f in self.topic_filters])
+        else:
+            client.subscribe([(f, 1) for f in self.topic_filters])
+        log.info(
+            "connected to MQTT %s:%d (session present: %s), subscribed to %s",
+            self.address.host,
+            self.address.port,
+            flags.session_present,
+            ", ".join(self.topic_filters),
+        )
+        self._connected.set()
+
+    def _on_disconnect(
+        self,
+        client: mqtt.Client,
+        userdata: object,
+        flags: mqtt.DisconnectFlags,
+        reason_code: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
+        if self._connected.is_set():
+            log.warning("MQTT connection lost (%s); reconnecting", reason_code.getName())
+        self._connected.clear()
+
+    def _on_message(self, client: mqtt.Client, userdata: object, msg: mqtt.MQTTMessage) -> None:
+        self._on_message_cb(
+            Message(
+                topic=msg.topic,
+                payload=bytes(msg.payload),
+                received_ns=time.time_ns(),
+                retain=bool(msg.retain),
+                mid=msg.mid,
+                qos=msg.qos,
+                epoch=self._epoch,
+            )
+        )

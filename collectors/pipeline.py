@@ -1,0 +1,223 @@
+"""The pipeline: messages → readings → storage → live state → acknowledgement.
+
+One batch at a time, in arrival order:
+
+1. decode every message (a rejected one becomes a `Rejection`, counted by reason);
+2. write all readings to storage — retrying with capped backoff while it is unavailable (nothing
+   is acknowledged meanwhile, so nothing can be lost and memory stays bounded by the broker's
+   in-flight window); a batch the storage refuses as bad data is bisected until the offending
+   readings are found and dead-lettered (`storage_rejected`), the rest stored;
+3. dead letters are published to `ioc/deadletter/<feed>` and kept in the live state's stream;
+4. the live state is updated; if it is unreachable the update is merged into a bounded backlog
+   applied when it is back (storage writes and acks go on);
+5. the batch is acknowledged, in order.
+
+This module knows neither MQTT nor InfluxDB: it is given a `Storage`, a `LiveState`, a way to
+publish dead letters and a way to acknowledge.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import orjson
+
+from collectors.decode import decode
+from collectors.topics import feed_of
+from ioc.errors import LiveStateError, PayloadRejected, StorageRejected, StorageUnavailable
+from ioc.feeds import FEEDS
+from ioc.live import LiveState, LiveUpdate
+from ioc.model import NS_PER_MS, Message, Reading, Rejection
+from ioc.storage import Storage
+
+log = logging.getLogger(__name__)
+
+DEADLETTER_PAYLOAD_MAX = 2048
+UNKNOWN_DISTRICT = "unknown"
+DEADLETTER_TOPICS = {name: spec.deadletter_topic for name, spec in FEEDS.items()}
+DEADLETTER_UNKNOWN = "ioc/deadletter/unknown"
+
+
+class Stopping(Exception):
+    """Raised inside the pipeline when asked to stop while waiting for storage."""
+
+
+@dataclass
+class PipelineStats:
+    """Totals since start (read by `ioc collect`'s progress line, tests and the benchmark)."""
+
+    received: int = 0
+    stored_readings: int = 0
+    rejected: Counter[str] = field(default_factory=Counter)
+    acked: int = 0
+    storage_retries: int = 0
+    live_failures: int = 0
+
+
+class Pipeline:
+    def __init__(
+        self,
+        storage: Storage,
+        live: LiveState,
+        *,
+        publish: Callable[[str, bytes], None],
+        ack: Callable[[Sequence[Message]], int],
+        window_len: int = 120,
+        stop_event: threading.Event | None = None,
+        max_backoff_s: float = 30.0,
+    ) -> None:
+        self.storage = storage
+        self.live = live
+        self._publish = publish
+        self._ack = ack
+        self._window_len = window_len
+        self._stop = stop_event or threading.Event()
+        self._max_backoff_s = max_backoff_s
+        self._backlog = LiveUpdate(window_len=window_len)
+        self._districts: dict[str, str] = {}
+        self.stats = PipelineStats()
+
+    def load_districts(self) -> None:
+        """Learn which district each source is in, so `status` points get their district."""
+        try:
+            self._districts.update(self.live.districts())
+        except LiveStateError as exc:
+            log.warning("live state unavailable at start (%s); districts learned as we go", exc)
+
+    # -- one batch --------------------------------------------------------------------------
+
+    def process(self, batch: Sequence[Message]) -> None:
+        """Handle one batch end to end. Raises Stopping if asked to stop before it was stored."""
+        counters: Counter[str] = Counter()
+        rejections: list[Rejection] = []
+        readings: list[Reading] = []
+        origins: list[int] = []  # index in batch of each reading, for storage rejections
+        for index, message in enumerate(batch):
+            feed = feed_of(message.topic)
+            counters[f"received:{feed}"] += 1
+            try:
+                decoded = decode(message.topic, message.payload, message.received_ns)
+            except PayloadRejected as exc:
+                rejections.append(_rejection(feed, message, exc))
+                continue
+            for reading in decoded:
+                readings.append(self._with_district(reading))
+                origins.append(index)
+
+        stored = self._store(readings, origins, batch, rejections)
+        for rejection in rejections:
+            counters[f"rejected:{rejection.feed}:{rejection.reason}"] += 1
+            topic = DEADLETTER_TOPICS.get(rejection.feed, DEADLETTER_UNKNOWN)
+            self._publish(topic, _deadletter(rejection))
+        for reading in stored:
+            counters[f"stored:{reading.measurement}"] += 1
+
+        update = LiveUpdate(window_len=self._window_len)
+        update.add_readings(stored)
+        update.count(counters)
+        update.add_deadletters(rejections)
+        self._apply_live(update)
+
+        self.stats.acked += self._ack(batch)
+        self.stats.received += len(batch)
+        self.stats.stored_readings += len(stored)
+        self.stats.rejected.update(r.reason for r in rejections)
+
+    def flush_live_backlog(self) -> None:
+        """Try the live-state backlog again (called when idle)."""
+        if self._backlog:
+            self._apply_live(LiveUpdate(window_len=self._window_len))
+
+    # -- steps ------------------------------------------------------------------------------
+
+    def _with_district(self, reading: Reading) -> Reading:
+        district = reading.tags.get("district")
+        if district:
+            self._districts[reading.source] = district
+            return reading
+        tags = dict(reading.tags)
+        tags["district"] = self._districts.get(reading.source, UNKNOWN_DISTRICT)
+        return Reading(reading.measurement, reading.time_ns, tags, reading.fields)
+
+    def _store(
+        self,
+        readings: list[Reading],
+        origins: list[int],
+        batch: Sequence[Message],
+        rejections: list[Rejection],
+    ) -> list[Reading]:
+        """Write readings; returns those stored. Bad ones are moved to `rejections`."""
+        if not readings:
+            return []
+        try:
+            self._write_retrying(readings)
+            return readings
+        except StorageRejected as exc:
+            if len(readings) == 1:
+                message = batch[origins[0]]
+                feed = feed_of(message.topic)
+                rejections.append(
+                    _rejection(feed, message, PayloadRejected("storage_rejected", str(exc)))
+                )
+                return []
+        middle = len(readings) // 2
+        return self._store(readings[:middle], origins[:middle], batch, rejections) + self._store(
+            readings[middle:], origins[middle:], batch, rejections
+        )
+
+    def _write_retrying(self, readings: list[Reading]) -> None:
+        delay = 0.2
+        while True:
+            try:
+                self.storage.write(readings)
+                return
+            except StorageUnavailable as exc:
+                self.stats.storage_retries += 1
+                log.warning("storage unavailable (%s); retrying in %.1f s", exc, delay)
+                if self._stop.wait(delay):
+                    raise Stopping from None
+                delay = min(delay * 2, self._max_backoff_s)
+
+    def _apply_live(self, update: LiveUpdate) -> None:
+        if self._backlog:
+            self._backlog.merge(update)
+            update = self._backlog
+        try:
+            self.live.apply(update)
+        except LiveStateError as exc:
+            if not self._backlog:
+                log.warning("live state unavailable (%s); keeping a backlog", exc)
+            self.stats.live_failures += 1
+            self._backlog = update
+            return
+        if update is self._backlog:
+            log.info("live state back; backlog applied")
+            self._backlog = LiveUpdate(window_len=self._window_len)
+
+
+def _rejection(feed: str, message: Message, exc: PayloadRejected) -> Rejection:
+    return Rejection(
+        feed=feed,
+        topic=message.topic,
+        reason=exc.reason,
+        detail=exc.detail,
+        payload=message.payload[:DEADLETTER_PAYLOAD_MAX],
+        received_ns=message.received_ns,
+    )
+
+
+def _deadletter(rejection: Rejection) -> bytes:
+    return orjson.dumps(
+        {
+            "feed": rejection.feed,
+            "topic": rejection.topic,
+            "reason": rejection.reason,
+            "detail": rejection.detail,
+            "received_ms": rejection.received_ns // NS_PER_MS,
+            "payload": rejection.payload.decode("utf-8", errors="replace"),
+        }
+    )

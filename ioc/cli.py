@@ -1,0 +1,90 @@
+"""The `ioc` command. The composition root: the only place that wires packages together, so
+it imports `collectors`, `simulators` and `dashboards` lazily, inside the commands."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+from types import FrameType
+
+import typer
+
+from ioc.errors import ConfigError, IocError
+from ioc.settings import Settings, load_settings
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="Cao Bằng IOC")
+bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks that print figures.")
+app.add_typer(bench_app, name="bench")
+
+
+def _settings() -> Settings:
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    return settings
+
+
+@app.command()
+def check() -> None:
+    """Tell whether the broker, storage and live state in the settings are reachable."""
+    from ioc.check import run_checks
+
+    settings = _settings()
+    all_ok = True
+    for result in run_checks(settings):
+        mark = "OK  " if result.ok else "FAIL"
+        typer.echo(f"[{mark}] {result.name}: {result.detail}")
+        all_ok &= result.ok
+    if not all_ok:
+        typer.echo(
+            "Fix the settings (IOC_* environment variables or .env) and run `ioc check` again."
+        )
+        raise typer.Exit(1)
+
+
+@app.command()
+def collect() -> None:
+    """Consume every feed from MQTT into storage and the live state until Ctrl-C / SIGTERM."""
+    from collectors.collector import Collector
+    from ioc.live import open_live_state
+    from ioc.storage import open_storage
+
+    settings = _settings()
+    try:
+        storage = open_storage(settings)
+        live = open_live_state(settings)
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    collector = Collector(settings, storage, live)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+        collector.stop(timeout=0)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        collector.run()
+    except IocError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        storage.close()
+        live.close()
+
+
+def main() -> None:
+    try:
+        app()
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
