@@ -24,6 +24,8 @@ from ioc.storage import Storage
 
 log = logging.getLogger(__name__)
 
+IDLE_GAP_S = 0.02
+
 
 def topic_filters(share_group: str, feeds: Sequence[str] = tuple(FEEDS)) -> list[str]:
     """One subscription per feed (never `ioc/#`, which would feed us our own dead letters)."""
@@ -90,6 +92,8 @@ class Collector:
             self._thread.join(timeout)
 
     def _take_batch(self) -> list[Message]:
+        """Up to batch_size messages; flushed early after batch_wait_ms, or as soon as the inbox
+        stays empty for IDLE_GAP_S (the broker may be holding the rest back until we ack)."""
         try:
             first = self._inbox.get(timeout=0.1)
         except queue.Empty:
@@ -106,7 +110,7 @@ class Collector:
                 if remaining <= 0:
                     break
                 try:
-                    batch.append(self._inbox.get(timeout=min(remaining, 0.01)))
+                    batch.append(self._inbox.get(timeout=min(remaining, IDLE_GAP_S)))
                 except queue.Empty:
-                    continue
+                    break
         return batch

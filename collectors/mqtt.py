@@ -63,6 +63,7 @@ class MqttTransport:
         self._epoch = 0
         self._connected = threading.Event()
         self._fatal: BrokerError | None = None
+        self._stopping = False
         self._lock = threading.Lock()
         self.client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
@@ -116,6 +117,7 @@ class MqttTransport:
         return self._connected.is_set()
 
     def stop(self) -> None:
+        self._stopping = True
         self.client.disconnect()
         self.client.loop_stop()
         self._connected.clear()
@@ -182,7 +184,7 @@ class MqttTransport:
         reason_code: ReasonCode,
         properties: Properties | None,
     ) -> None:
-        if self._connected.is_set():
+        if self._connected.is_set() and not self._stopping:
             log.warning("MQTT connection lost (%s); reconnecting", reason_code.getName())
         self._connected.clear()
 

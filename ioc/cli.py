@@ -82,6 +82,32 @@ def collect() -> None:
         live.close()
 
 
+@bench_app.command("ingest")
+def bench_ingest(
+    messages: int = typer.Option(100_000, "--messages", "-n", help="backlog size"),
+    batch_size: int = typer.Option(5000, help="collector batch size"),
+) -> None:
+    """Drain a persistent-session backlog: collector vs bare paho vs mosquitto_sub."""
+    import orjson
+
+    from collectors.bench import run_ingest
+
+    logging.basicConfig(level="WARNING")
+    figures = run_ingest(messages, lambda line: typer.echo(f"… {line}", err=True), batch_size)
+    result = figures.as_dict()
+    rates = result["msg_per_s"]
+    typer.echo(f"messages           {messages:>10,}  (≈ {result['payload_bytes']:.0f} B JSON each)")
+    typer.echo(f"mosquitto_sub      {rates['mosquitto_sub']:>10,} msg/s")
+    typer.echo(f"bare paho          {rates['paho_bare']:>10,} msg/s")
+    typer.echo(f"collector          {rates['collector']:>10,} msg/s  (stored + acknowledged)")
+    typer.echo(f"collector / paho   {result['collector_vs_paho']:>10.2f}   (goal ≥ 0.60)")
+    typer.echo(f"collector / C sub  {result['collector_vs_mosquitto_sub']:>10.2f}")
+    typer.echo(f"stored points      {figures.stored_points:>10,}  lost: {result['lost']}")
+    typer.echo(orjson.dumps(result).decode())
+    if result["lost"] != 0 or figures.live_stored != messages:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     try:
         app()
