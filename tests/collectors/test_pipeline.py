@@ -1,0 +1,150 @@
+"""The pipeline on real InfluxDB and Redis (no MQTT: messages are handed to it directly)."""
+
+import threading
+
+import orjson
+import pytest
+
+from collectors.pipeline import Pipeline, Stopping
+from ioc.devservices import wait_until
+from ioc.live.redis import RedisLiveState
+from ioc.model import Message, Reading
+from ioc.storage.base import TimeRange
+from ioc.storage.influx import InfluxStorage
+
+pytestmark = pytest.mark.services
+
+T0_MS = 1_593_565_200_000
+DAY = TimeRange(T0_MS * 1_000_000 - 86_400 * 10**9, T0_MS * 1_000_000 + 86_400 * 10**9)
+
+
+def sensor(i, source="air-01", pm25=12.5):
+    payload = orjson.dumps({"ts": T0_MS + i * 1000, "kind": "air", "values": {"pm25": pm25}})
+    return Message(f"ioc/sensor/hoa-an/{source}", payload, T0_MS * 1_000_000, mid=i, qos=1)
+
+
+def camera(i):
+    payload = orjson.dumps({"ts": T0_MS + i * 1000, "site": "ta-lung-border-gate", "queue_m": 5.0})
+    return Message("ioc/camera/quang-hoa/cam-01", payload, T0_MS * 1_000_000, mid=100 + i, qos=1)
+
+
+class Harness:
+    def __init__(self, influxdb, influx_db, redis_url):
+        self.storage = InfluxStorage(influxdb.url, "t", "ioc", influx_db)
+        self.live = RedisLiveState(redis_url)
+        self.published = []
+        self.acked = []
+        self.stop = threading.Event()
+        self.pipeline = Pipeline(
+            self.storage,
+            self.live,
+            publish=lambda topic, payload: self.published.append((topic, orjson.loads(payload))),
+            ack=self.ack,
+            stop_event=self.stop,
+            max_backoff_s=0.2,
+        )
+
+    def ack(self, messages):
+        self.acked.extend(m.mid for m in messages)
+        return len(messages)
+
+
+@pytest.fixture
+def harness(influxdb, influx_db, redis_url):
+    harness = Harness(influxdb, influx_db, redis_url)
+    yield harness
+    harness.storage.close()
+    harness.live.close()
+
+
+def test_batch_stored_rejected_dead_lettered_and_acked_in_order(harness):
+    bad = Message("ioc/sensor/hoa-an/air-02", b"{not json", T0_MS * 1_000_000, mid=50, qos=1)
+    batch = [sensor(1), bad, sensor(2), camera(1)]
+    harness.pipeline.process(batch)
+
+    assert harness.acked == [1, 50, 2, 101]
+    assert harness.storage.count("sensor", "pm25", DAY) == 2
+    assert harness.storage.count("camera", "queue_m", DAY) == 1
+    ((topic, letter),) = harness.published
+    assert topic == "ioc/deadletter/sensor"
+    assert letter["reason"] == "bad_json" and letter["payload"] == "{not json"
+    counters = harness.live.counters()
+    assert counters["received:sensor"] == 3
+    assert counters["stored:sensor"] == 2
+    assert counters["rejected:sensor:bad_json"] == 1
+    assert harness.live.deadletters()[0]["reason"] == "bad_json"
+    assert harness.live.latest("sensor")["air-01"].time_ns == (T0_MS + 2000) * 1_000_000
+
+
+def test_status_gets_the_district_of_its_source(harness):
+    harness.pipeline.process([sensor(1, source="air-09")])
+    status = Message("ioc/status/air-09", b"offline", T0_MS * 1_000_000 + 5, mid=7, qos=1)
+    unknown = Message("ioc/status/never-seen", b"online", T0_MS * 1_000_000 + 5, mid=8, qos=1)
+    harness.pipeline.process([status, unknown])
+    latest = harness.live.latest("status")
+    assert latest["air-09"].tags["district"] == "hoa-an"
+    assert latest["air-09"].fields["online"] == 0
+    assert latest["never-seen"].tags["district"] == "unknown"
+    assert harness.storage.count("status", "online", DAY, where={"district": "hoa-an"}) == 1
+
+
+def test_storage_refusal_is_bisected_to_the_bad_readings(harness):
+    # pm25 stored once as a string: InfluxDB now refuses every float pm25 in that shard.
+    harness.storage.write(
+        [
+            Reading(
+                "sensor",
+                (T0_MS - 1) * 1_000_000,
+                {"source": "x", "district": "hoa-an"},
+                {"pm25": "oops"},
+            )
+        ]
+    )
+    batch = [sensor(1), camera(1), sensor(2), camera(2), camera(3)]
+    harness.pipeline.process(batch)
+    assert harness.acked == [1, 101, 2, 102, 103]
+    assert harness.storage.count("camera", "queue_m", DAY) == 3
+    reasons = sorted(letter["reason"] for _, letter in harness.published)
+    assert reasons == ["storage_rejected", "storage_rejected"]
+    assert harness.live.counters()["rejected:sensor:storage_rejected"] == 2
+
+
+def test_live_state_outage_does_not_stop_storage_or_acks(harness, redis_server):
+    redis_server.stop()
+    harness.pipeline.process([sensor(1), sensor(2)])
+    assert harness.acked == [1, 2]
+    assert harness.storage.count("sensor", "pm25", DAY) == 2
+    assert harness.pipeline.stats.live_failures == 1
+    redis_server.start()
+    harness.pipeline.process([sensor(3)])  # applies the backlog with the new batch
+    assert harness.live.counters()["stored:sensor"] == 3
+    assert harness.live.latest("sensor")["air-01"].time_ns == (T0_MS + 3000) * 1_000_000
+    assert [ms for ms, _ in harness.live.window("air-01", "pm25")] == [
+        T0_MS + 1000,
+        T0_MS + 2000,
+        T0_MS + 3000,
+    ]
+
+
+def test_storage_outage_keeps_retrying_and_never_acks(harness, influxdb):
+    influxdb.stop()
+    errors = []
+
+    def run():
+        try:
+            harness.pipeline.process([sensor(1)])
+        except Stopping as exc:
+            errors.append(exc)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    wait_until(
+        lambda: harness.pipeline.stats.storage_retries >= 3,
+        timeout=10,
+        message="pipeline did not retry",
+    )
+    harness.stop.set()
+    worker.join(10)
+    assert errors and isinstance(errors[0], Stopping)
+    assert harness.acked == []
+    influxdb.start()
