@@ -1,0 +1,70 @@
+"""Fixtures shared by the whole suite: real Mosquitto, InfluxDB (+ v2 shim) and Redis.
+
+- `influxdb`, `redis_server` — one per session (the dev service objects, see ioc.devservices).
+- `mosquitto` — a fresh broker per test: it starts in milliseconds and no retained message or
+  persistent session leaks from one test into the next.
+- `influx_db` — a new, empty database per test (its name; the bucket for influxdb-client),
+  dropped afterwards.
+- `redis_url` — the session Redis, flushed, as a URL.
+
+A test that stops the session InfluxDB or Redis (outage tests) leaves it to these fixtures to
+start it again for the next test.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import redis
+
+from ioc.devservices import InfluxDB, Mosquitto, Redis
+
+
+@pytest.fixture(scope="session")
+def influxdb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InfluxDB]:
+    service = InfluxDB(tmp_path_factory.mktemp("influxdb"))
+    try:
+        service.start()
+        yield service
+    finally:
+        service.close()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Redis]:
+    service = Redis(tmp_path_factory.mktemp("redis"))
+    try:
+        service.start()
+        yield service
+    finally:
+        service.close()
+
+
+@pytest.fixture
+def mosquitto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mosquitto]:
+    service = Mosquitto(tmp_path_factory.mktemp("mosquitto"))
+    try:
+        service.start()
+        yield service
+    finally:
+        service.close()
+
+
+@pytest.fixture
+def influx_db(influxdb: InfluxDB) -> Iterator[str]:
+    influxdb.start()  # no-op unless an earlier test left it stopped
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    influxdb.create_database(name)
+    yield name
+    if influxdb.running:
+        influxdb.query(f'DROP DATABASE "{name}"')
+
+
+@pytest.fixture
+def redis_url(redis_server: Redis) -> str:
+    redis_server.start()  # no-op unless an earlier test left it stopped
+    with redis.Redis.from_url(redis_server.url) as client:
+        client.flushall()
+    return redis_server.url
