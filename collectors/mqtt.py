@@ -82,6 +82,7 @@ class MqttTransport:
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
+        self.client.on_subscribe = self._on_subscribe
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -114,6 +115,7 @@ class MqttTransport:
 
     @property
     def connected(self) -> bool:
+        """Connected and subscribed."""
         return self._connected.is_set()
 
     def stop(self) -> None:
@@ -174,7 +176,23 @@ class MqttTransport:
             flags.session_present,
             ", ".join(self.topic_filters),
         )
-        self._connected.set()
+
+    def _on_subscribe(
+        self,
+        client: mqtt.Client,
+        userdata: object,
+        mid: int,
+        reason_codes: list[ReasonCode],
+        properties: Properties | None,
+    ) -> None:
+        refused = [
+            f"{topic} ({code.getName()})"
+            for topic, code in zip(self.topic_filters, reason_codes, strict=False)
+            if code.is_failure
+        ]
+        if refused:
+            log.error("broker refused subscriptions: %s", ", ".join(refused))
+        self._connected.set()  # subscribed: from now on nothing published is missed
 
     def _on_disconnect(
         self,
