@@ -1,0 +1,16 @@
+"""KPIs: the registry of documented specs and the pure formulas that compute them.
+
+- `spec`: `KpiSpec`, `KpiValue`, thresholds and status, scopes and windows.
+- `registry`: `KPIS`, the one registry the wall screen renders.
+- `servicedesk`, `air`, `city`, `health`: the formulas, as folds of readings plus functions of
+  the folded state at a time `now`.
+- `state`: `KpiState`, all of it in one object for the pipeline, the live state and history.
+- `tally`, `frames`: building blocks (bucketed sums, latest values, storage frames -> readings).
+
+No I/O here: callers feed readings in and store `to_dict()` where they like.
+"""
+
+from ioc.kpis.registry import KPIS
+from ioc.kpis.spec import KpiSpec, KpiValue, Thresholds
+
+__all__ = ["KPIS", "KpiSpec", "KpiValue", "Thresholds"]

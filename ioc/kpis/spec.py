@@ -1,0 +1,255 @@
+"""What a KPI is (`KpiSpec`), what one computed value is (`KpiValue`), scopes and windows.
+
+A spec is data: the wall screen renders tiles from the registry (`ioc.kpis.registry.KPIS`) and
+never hard-codes a KPI. A value is what the formulas in this package return, what the live state
+keeps and what `ioc kpi --json` prints.
+
+Scopes are strings, so they can be tags, Redis keys and JSON without translation:
+
+    province                         the whole province
+    district:<slug>                  one district (ioc.places.DISTRICTS)
+    site:<slug>                      one place with cameras (ioc.places.PLACES)
+    source:<id>                      one device or desk (the topic's last segment)
+    feed:<feed>                      one feed, province-wide
+    feed:<feed>/district:<slug>      one feed in one district
+
+Windows, all ending at the evaluation time `now` (epoch ms):
+
+    now       the state at `now` (backlog, latest level, device online…)
+    1h        the last hour, [now - 1 h, now]
+    today     the local day so far: from 00:00 Asia/Ho_Chi_Minh (UTC+07:00) to now
+    7d        the rolling 7 days, [now - 7 × 24 h, now]
+    nowcast   the hourly VN_AQI: the last 12 clock hours (see ioc.kpis.air)
+
+Status from thresholds: for a lower-is-better KPI a value *reaching* a threshold has that status
+(AQI >= 151 is critical); for a higher-is-better KPI a value *falling below* it does (on-time
+rate < 80 % is critical). The alert rules use the same reading of "above" and "below".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Direction = Literal["higher_is_better", "lower_is_better"]
+Status = Literal["ok", "warning", "critical", "unrated", "no_data"]
+Window = Literal["now", "1h", "today", "7d", "nowcast"]
+ScopeKind = Literal["province", "district", "site", "source", "feed", "feed_district"]
+
+WINDOWS: tuple[Window, ...] = ("now", "1h", "today", "7d", "nowcast")
+HOUR_MS = 3_600_000
+DAY_MS = 24 * HOUR_MS
+# Asia/Ho_Chi_Minh is UTC+07:00 all year (no daylight saving since 1975): a fixed offset needs
+# no tz database and local days and hours are whole UTC hours apart.
+LOCAL_OFFSET_MS = 7 * HOUR_MS
+PROVINCE = "province"
+
+
+def scope_district(district: str) -> str:
+    return f"district:{district}"
+
+
+def scope_site(site: str) -> str:
+    return f"site:{site}"
+
+
+def scope_source(source: str) -> str:
+    return f"source:{source}"
+
+
+def scope_feed(feed: str, district: str | None = None) -> str:
+    return f"feed:{feed}" if district is None else f"feed:{feed}/district:{district}"
+
+
+def parse_scope(scope: str) -> dict[str, str]:
+    """`feed:sensor/district:hoa-an` -> {"feed": "sensor", "district": "hoa-an"}; province -> {}."""
+    if scope == PROVINCE:
+        return {}
+    parts: dict[str, str] = {}
+    for part in scope.split("/"):
+        kind, sep, name = part.partition(":")
+        if not sep or not name or kind not in {"district", "site", "source", "feed"}:
+            raise ValueError(f"not a scope: {scope!r}")
+        parts[kind] = name
+    return parts
+
+
+def scope_kind(scope: str) -> ScopeKind:
+    parts = parse_scope(scope)
+    if not parts:
+        return "province"
+    if set(parts) == {"feed", "district"}:
+        return "feed_district"
+    if len(parts) != 1:
+        raise ValueError(f"not a scope: {scope!r}")
+    kind = next(iter(parts))
+    if kind == "district":
+        return "district"
+    if kind == "site":
+        return "site"
+    if kind == "source":
+        return "source"
+    return "feed"
+
+
+def local_day_start_ms(now_ms: int) -> int:
+    """Epoch ms of 00:00 Asia/Ho_Chi_Minh on the local day containing `now_ms`."""
+    return (now_ms + LOCAL_OFFSET_MS) // DAY_MS * DAY_MS - LOCAL_OFFSET_MS
+
+
+def hour_start_ms(ts_ms: int) -> int:
+    """Start of the clock hour containing `ts_ms` (UTC and local hours coincide)."""
+    return ts_ms // HOUR_MS * HOUR_MS
+
+
+def window_start_ms(window: Window, now_ms: int) -> int:
+    """The first instant of a window ending at `now_ms` (inclusive at both ends)."""
+    if window == "now":
+        return now_ms
+    if window == "1h":
+        return now_ms - HOUR_MS
+    if window == "today":
+        return local_day_start_ms(now_ms)
+    if window == "7d":
+        return now_ms - 7 * DAY_MS
+    if window == "nowcast":
+        return hour_start_ms(now_ms) - 11 * HOUR_MS
+    raise ValueError(f"unknown window {window!r}; expected one of {WINDOWS}")
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Where a value turns warning and critical, and which way is good.
+
+    lower_is_better: value >= warning -> warning, value >= critical -> critical.
+    higher_is_better: value < warning -> warning, value < critical -> critical.
+    """
+
+    direction: Direction
+    warning: float
+    critical: float
+
+    def __post_init__(self) -> None:
+        worse = (
+            self.critical >= self.warning
+            if self.direction == "lower_is_better"
+            else self.critical <= self.warning
+        )
+        if not worse:
+            raise ValueError(f"critical {self.critical} is not worse than warning {self.warning}")
+
+    def status(self, value: float) -> Status:
+        if self.direction == "lower_is_better":
+            if value >= self.critical:
+                return "critical"
+            return "warning" if value >= self.warning else "ok"
+        if value < self.critical:
+            return "critical"
+        return "warning" if value < self.warning else "ok"
+
+
+@dataclass(frozen=True, slots=True)
+class KpiSpec:
+    """One KPI, documented: names, unit, formula, scopes, windows, target and thresholds."""
+
+    id: str
+    name_vi: str
+    name_en: str
+    unit: str  # display unit: "%", "h", "tickets", "AQI", "m", "people", …
+    formula: str  # the definition in words, precise enough to recompute by hand
+    scopes: tuple[ScopeKind, ...]
+    windows: tuple[Window, ...]
+    derives_from: str  # measurement and fields (or live counters) it is computed from
+    target: float | None = None
+    thresholds: Thresholds | None = None
+
+    def __post_init__(self) -> None:
+        for window in self.windows:
+            if window not in WINDOWS:
+                raise ValueError(f"KPI {self.id}: unknown window {window!r}")
+        if not self.scopes or not self.windows:
+            raise ValueError(f"KPI {self.id}: needs at least one scope and one window")
+
+    def status(self, value: float | None) -> Status:
+        if value is None:
+            return "no_data"
+        if self.thresholds is None:
+            return "unrated"
+        return self.thresholds.status(value)
+
+
+RESERVED_KEYS = frozenset({"id", "scope", "window", "value", "unit", "ts", "status"})
+
+
+@dataclass(frozen=True, slots=True)
+class KpiValue:
+    """One computed value of one KPI for one scope and window at time `ts_ms`.
+
+    `extra` carries what a tile needs besides the number (AQI band name and colour, the counts
+    behind a rate…); its keys must not clash with the top-level keys of `to_dict()`.
+    """
+
+    id: str
+    scope: str
+    window: Window
+    value: float | None
+    unit: str
+    ts_ms: int
+    status: Status
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        clash = RESERVED_KEYS & set(self.extra)
+        if clash:
+            raise ValueError(f"KpiValue extra keys {sorted(clash)} clash with its own keys")
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.id, self.scope, self.window)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form: {"id", "scope", "window", "value", "unit", "ts", "status", **extra}."""
+        return {
+            "id": self.id,
+            "scope": self.scope,
+            "window": self.window,
+            "value": self.value,
+            "unit": self.unit,
+            "ts": self.ts_ms,
+            "status": self.status,
+            **self.extra,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> KpiValue:
+        extra = {k: v for k, v in data.items() if k not in RESERVED_KEYS}
+        value = data["value"]
+        return cls(
+            id=data["id"],
+            scope=data["scope"],
+            window=data["window"],
+            value=None if value is None else float(value),
+            unit=data["unit"],
+            ts_ms=int(data["ts"]),
+            status=data["status"],
+            extra=extra,
+        )
+
+
+def make_value(
+    spec: KpiSpec,
+    scope: str,
+    window: Window,
+    value: float | None,
+    ts_ms: int,
+    **extra: Any,
+) -> KpiValue:
+    """A KpiValue of `spec`, its status judged by the spec's thresholds."""
+    if window not in spec.windows:
+        raise ValueError(f"KPI {spec.id} is not defined for window {window!r}")
+    kind = scope_kind(scope)
+    if kind not in spec.scopes:
+        raise ValueError(f"KPI {spec.id} is not defined for scope {scope!r}")
+    number = None if value is None else float(value)
+    return KpiValue(spec.id, scope, window, number, spec.unit, ts_ms, spec.status(number), extra)
