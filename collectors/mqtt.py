@@ -114,6 +114,11 @@ class MqttTransport:
             raise self._fatal
 
     @property
+    def epoch(self) -> int:
+        """How many times we have connected; messages carry the epoch that delivered them."""
+        return self._epoch
+
+    @property
     def connected(self) -> bool:
         """Connected and subscribed."""
         return self._connected.is_set()
