@@ -5,7 +5,8 @@ What the live state holds (never the only copy — everything is rebuilt from st
 - short rolling windows per (source, field) for sparklines;
 - last-seen time and district per source;
 - counters (`received:<feed>`, `stored:<feed>`, `rejected:<feed>:<reason>`…);
-- a bounded stream of dead letters.
+- a bounded stream of dead letters;
+- the KPI values and alert states the KPI engine last computed, and acknowledgements queued for it.
 
 `LiveUpdate` merges: a collector that cannot reach Redis keeps merging its updates into one
 (bounded by sources × window length) and applies it when Redis is back.
@@ -14,7 +15,7 @@ What the live state holds (never the only copy — everything is rebuilt from st
 from __future__ import annotations
 
 from collections import Counter, deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -88,6 +89,24 @@ class LiveState(Protocol):
 
     def deadletters(self, count: int = 100) -> list[dict[str, Any]]:
         """The newest dead letters, newest first."""
+
+    def set_kpis(self, values: Sequence[Mapping[str, Any]], ts_ms: int) -> None:
+        """Replace the current KPI values (`KpiValue.to_dict()` items), evaluated at ts_ms."""
+
+    def kpis(self) -> tuple[int, list[dict[str, Any]]]:
+        """(ts_ms of the evaluation, KPI values); (0, []) before the first evaluation."""
+
+    def set_alerts(self, alerts: Sequence[Mapping[str, Any]]) -> None:
+        """Replace the alert states (pending, active, acknowledged, recently cleared)."""
+
+    def alerts(self) -> list[dict[str, Any]]:
+        """The alert states as last set."""
+
+    def request_ack(self, alert_id: str, by: str, comment: str, at_ms: int) -> None:
+        """Queue an acknowledgement for the KPI engine (CLI, dashboard) to apply."""
+
+    def take_ack_requests(self) -> list[dict[str, Any]]:
+        """Remove and return queued acknowledgements (`alert_id`, `by`, `comment`, `at_ms`)."""
 
     def is_empty(self) -> bool:
         """True when no latest values are held (fresh or lost Redis: rebuild from storage)."""

@@ -7,12 +7,16 @@
     ioc:win:<source>:<field>    list  "ms value" strings, oldest first, at most window_len
     ioc:counters                hash  counter name -> integer
     ioc:deadletter              stream, bounded (MAXLEN ~): feed, topic, reason, detail, payload
+    ioc:kpis                    string JSON {"ts": ms, "values": [KpiValue.to_dict(), ...]}
+    ioc:alerts                  string JSON [alert state, ...]
+    ioc:ack_requests            list of JSON {"alert_id", "by", "comment", "at_ms"} (FIFO)
 
 One `apply` is one pipelined round trip; redis-py errors become `LiveStateError` here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -133,6 +137,34 @@ class RedisLiveState:
             letter["received_ms"] = int(letter["received_ms"])
             letters.append(letter)
         return letters
+
+    def set_kpis(self, values: Sequence[Mapping[str, Any]], ts_ms: int) -> None:
+        self._run(self._redis.set, f"{PREFIX}kpis", orjson.dumps({"ts": ts_ms, "values": values}))
+
+    def kpis(self) -> tuple[int, list[dict[str, Any]]]:
+        raw = self._run(self._redis.get, f"{PREFIX}kpis")
+        if not raw:
+            return 0, []
+        data = orjson.loads(raw)
+        return int(data["ts"]), list(data["values"])
+
+    def set_alerts(self, alerts: Sequence[Mapping[str, Any]]) -> None:
+        self._run(self._redis.set, f"{PREFIX}alerts", orjson.dumps(list(alerts)))
+
+    def alerts(self) -> list[dict[str, Any]]:
+        raw = self._run(self._redis.get, f"{PREFIX}alerts")
+        return list(orjson.loads(raw)) if raw else []
+
+    def request_ack(self, alert_id: str, by: str, comment: str, at_ms: int) -> None:
+        request = {"alert_id": alert_id, "by": by, "comment": comment, "at_ms": at_ms}
+        self._run(self._redis.rpush, f"{PREFIX}ack_requests", orjson.dumps(request))
+
+    def take_ack_requests(self) -> list[dict[str, Any]]:
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.lrange(f"{PREFIX}ack_requests", 0, -1)
+        pipe.delete(f"{PREFIX}ack_requests")
+        raw, _ = self._run(pipe.execute)
+        return [orjson.loads(item) for item in raw]
 
     def is_empty(self) -> bool:
         return not self._run(self._redis.exists, f"{PREFIX}seen")

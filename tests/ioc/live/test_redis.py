@@ -79,3 +79,19 @@ def test_unreachable_raises_live_state_error(tmp_path):
     assert live.latest("sensor")["a"].fields["pm25"] == 1.0
     live.close()
     server.close()
+
+
+def test_kpis_alerts_and_ack_requests(live):
+    assert live.kpis() == (0, [])
+    assert live.alerts() == []
+    live.set_kpis([{"id": "border.queue_m", "scope": "site:ta-lung-border-gate", "value": 1.5}], 7)
+    assert live.kpis() == (
+        7,
+        [{"id": "border.queue_m", "scope": "site:ta-lung-border-gate", "value": 1.5}],
+    )
+    live.set_alerts([{"alert_id": "a", "state": "active"}])
+    assert live.alerts() == [{"alert_id": "a", "state": "active"}]
+    live.request_ack("a", "Lan", "đã báo đội", 9)
+    live.request_ack("b", "Minh", "", 10)
+    assert [r["alert_id"] for r in live.take_ack_requests()] == ["a", "b"]
+    assert live.take_ack_requests() == []
