@@ -4,6 +4,9 @@ The transport's network thread only puts messages on an in-memory inbox; the pip
 takes them in batches (by size and by time). The inbox needs no bound of its own: the broker
 never has more unacknowledged messages out to us than the session's receive maximum (MQTT 5) or
 its `max_inflight_messages` (3.1.1), and we acknowledge only after storing.
+
+With a `KpiRunner`, the same thread feeds it every stored batch and lets it evaluate KPIs and
+alerts about once a second (`IOC_KPI_INTERVAL_MS`).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from collections.abc import Sequence
 from collectors.mqtt import MqttTransport
 from collectors.pipeline import Pipeline, Stopping
 from ioc.feeds import FEEDS
+from ioc.kpis.runner import KpiRunner
 from ioc.live import LiveState
 from ioc.model import Message
 from ioc.settings import Settings
@@ -34,7 +38,13 @@ def topic_filters(share_group: str, feeds: Sequence[str] = tuple(FEEDS)) -> list
 
 
 class Collector:
-    def __init__(self, settings: Settings, storage: Storage, live: LiveState) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        storage: Storage,
+        live: LiveState,
+        kpis: KpiRunner | None = None,
+    ) -> None:
         self.settings = settings
         self._inbox: queue.SimpleQueue[Message] = queue.SimpleQueue()
         self._stop = threading.Event()
@@ -47,6 +57,7 @@ class Collector:
             protocol=settings.mqtt_protocol,
             receive_maximum=settings.inbox_size,
         )
+        self.kpis = kpis
         self.pipeline = Pipeline(
             storage,
             live,
@@ -54,6 +65,7 @@ class Collector:
             ack=self.transport.ack,
             window_len=settings.window_len,
             stop_event=self._stop,
+            on_stored=kpis.add if kpis is not None else None,
         )
 
     @property
@@ -63,21 +75,28 @@ class Collector:
     def run(self) -> None:
         """Consume until `stop()`; raises BrokerAuthError on bad credentials."""
         self.pipeline.load_districts()
+        if self.kpis is not None:
+            self.kpis.rebuild()
         self.transport.start()
+        period_s = self.settings.kpi_interval_ms / 1000
+        next_tick = time.monotonic()
         try:
             while not self._stop.is_set():
                 self.transport.raise_if_fatal()
                 batch = self._take_batch()
-                if not batch:
+                if batch:
+                    try:
+                        self.pipeline.process(batch)
+                    except Stopping:
+                        log.info(
+                            "stopping: %d messages unstored, the broker keeps them", len(batch)
+                        )
+                        break
+                else:
                     self.pipeline.flush_live_backlog()
-                    continue
-                try:
-                    self.pipeline.process(batch)
-                except Stopping:
-                    log.info(
-                        "stopping with %d messages unstored: the broker keeps them", len(batch)
-                    )
-                    break
+                if self.kpis is not None and time.monotonic() >= next_tick:
+                    self.kpis.tick()
+                    next_tick = time.monotonic() + period_s
         finally:
             self.transport.stop()
 

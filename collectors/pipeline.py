@@ -10,7 +10,8 @@ One batch at a time, in arrival order:
 3. dead letters are published to `ioc/deadletter/<feed>` and kept in the live state's stream;
 4. the live state is updated; if it is unreachable the update is merged into a bounded backlog
    applied when it is back (storage writes and acks go on);
-5. the batch is acknowledged, in order.
+5. the stored readings are handed to `on_stored` (the KPI engine);
+6. the batch is acknowledged, in order.
 
 This module knows neither MQTT nor InfluxDB: it is given a `Storage`, a `LiveState`, a way to
 publish dead letters and a way to acknowledge.
@@ -69,6 +70,7 @@ class Pipeline:
         window_len: int = 120,
         stop_event: threading.Event | None = None,
         max_backoff_s: float = 30.0,
+        on_stored: Callable[[list[Reading]], None] | None = None,
     ) -> None:
         self.storage = storage
         self.live = live
@@ -77,6 +79,7 @@ class Pipeline:
         self._window_len = window_len
         self._stop = stop_event or threading.Event()
         self._max_backoff_s = max_backoff_s
+        self._on_stored = on_stored
         self._backlog = LiveUpdate(window_len=window_len)
         self._districts: dict[str, str] = {}
         self.stats = PipelineStats()
@@ -121,6 +124,8 @@ class Pipeline:
         update.count(counters)
         update.add_deadletters(rejections)
         self._apply_live(update)
+        if self._on_stored is not None and stored:
+            self._on_stored(stored)
 
         self.stats.acked += self._ack(batch)
         self.stats.received += len(batch)

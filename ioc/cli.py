@@ -7,12 +7,18 @@ import logging
 import signal
 import sys
 import threading
+import time
 from types import FrameType
+from typing import TYPE_CHECKING
 
+import orjson
 import typer
 
 from ioc.errors import ConfigError, IocError
 from ioc.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from ioc.live import LiveState
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Cao Bằng IOC")
 bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks that print figures.")
@@ -53,6 +59,7 @@ def check() -> None:
 def collect() -> None:
     """Consume every feed from MQTT into storage and the live state until Ctrl-C / SIGTERM."""
     from collectors.collector import Collector
+    from ioc.kpis.runner import runner_from_settings
     from ioc.live import open_live_state
     from ioc.storage import open_storage
 
@@ -63,7 +70,8 @@ def collect() -> None:
     except ConfigError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
-    collector = Collector(settings, storage, live)
+    kpis = runner_from_settings(settings, live, storage) if settings.kpi_engine else None
+    collector = Collector(settings, storage, live, kpis)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -80,6 +88,122 @@ def collect() -> None:
     finally:
         storage.close()
         live.close()
+
+
+def _live() -> LiveState:
+    from ioc.live import open_live_state
+
+    settings = _settings()
+    try:
+        return open_live_state(settings)
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def kpis(
+    as_json: bool = typer.Option(False, "--json", help='one JSON object: {"kpis": [...]}'),
+    district: str | None = typer.Option(None, help="only this district's KPIs (a slug)"),
+) -> None:
+    """Print the current KPI values from the live state."""
+    from ioc.kpis.registry import KPIS
+    from ioc.places import DISTRICTS
+
+    if district is not None and district not in DISTRICTS:
+        typer.echo(f"error: unknown district {district!r}; one of {', '.join(DISTRICTS)}", err=True)
+        raise typer.Exit(2)
+    live = _live()
+    try:
+        ts_ms, values = live.kpis()
+    except IocError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    if district is not None:
+        values = [v for v in values if f"district:{district}" in v["scope"]]
+    if as_json:
+        typer.echo(orjson.dumps({"ts": ts_ms, "kpis": values}).decode())
+        return
+    if not values:
+        typer.echo("no KPI values yet: is `ioc collect` running with IOC_KPI_ENGINE=true?")
+        return
+    for v in values:
+        spec = KPIS.get(v["id"])
+        name = spec.name_vi if spec else v["id"]
+        value = "—" if v["value"] is None else f"{v['value']:.4g}"
+        typer.echo(
+            f"{name:<42} {v['scope']:<34} {v['window']:<8} {value:>10} {v['unit']:<6} {v['status']}"
+        )
+
+
+alerts_app = typer.Typer(help="Alerts: list them, acknowledge one.", invoke_without_command=True)
+app.add_typer(alerts_app, name="alerts")
+
+ALERT_STATES_SHOWN = ("active", "acknowledged")
+
+
+@alerts_app.callback()
+def alerts(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help='one JSON object: {"alerts": [...]}'),
+) -> None:
+    """List active and acknowledged alerts (most severe first)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    live = _live()
+    try:
+        shown = [a for a in live.alerts() if a["state"] in ALERT_STATES_SHOWN]
+    except IocError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    rank = {"critical": 0, "warning": 1, "info": 2}
+    shown.sort(key=lambda a: (rank.get(a["severity"], 3), a["raised_ms"] or 0))
+    if as_json:
+        typer.echo(orjson.dumps({"alerts": shown}).decode())
+        return
+    if not shown:
+        typer.echo("no active alerts")
+    for a in shown:
+        acked = f"  acknowledged by {a['acked_by']}: {a['ack_comment']}" if a["acked_by"] else ""
+        typer.echo(f"[{a['severity']:<8}] {a['alert_id']}  {a['message_vi']}{acked}")
+
+
+@alerts_app.command("ack")
+def alerts_ack(
+    alert_id: str = typer.Argument(..., help="the alert's id, as `ioc alerts` shows it"),
+    by: str = typer.Option(..., "--by", help="who acknowledges"),
+    comment: str = typer.Option("", "--comment", help="what is being done about it"),
+    timeout: float = typer.Option(10.0, help="seconds to wait for the KPI engine to apply it"),
+) -> None:
+    """Acknowledge an active alert (applied by the running KPI engine within a second)."""
+    live = _live()
+    current = {a["alert_id"]: a for a in live.alerts()}
+    alert = current.get(alert_id)
+    if alert is None or alert["state"] != "active":
+        state = "unknown" if alert is None else alert["state"]
+        typer.echo(
+            f"error: alert {alert_id!r} is {state}; only an active alert can be "
+            "acknowledged (see `ioc alerts`)",
+            err=True,
+        )
+        raise typer.Exit(1)
+    if not by.strip():
+        typer.echo("error: --by must name who acknowledges", err=True)
+        raise typer.Exit(2)
+    live.request_ack(alert_id, by, comment, time.time_ns() // 1_000_000)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        now = {a["alert_id"]: a for a in live.alerts()}.get(alert_id)
+        if now is not None and now["state"] != "active":
+            typer.echo(f"{alert_id}: {now['state']} by {now['acked_by'] or '—'}")
+            return
+        time.sleep(0.1)  # polling the engine's next tick, with a deadline
+    typer.echo(
+        f"error: no KPI engine applied the acknowledgement within {timeout:g} s "
+        "(is `ioc collect` running?)",
+        err=True,
+    )
+    raise typer.Exit(1)
 
 
 @app.command()
@@ -145,8 +269,6 @@ def bench_ingest(
     batch_size: int = typer.Option(5000, help="collector batch size"),
 ) -> None:
     """Drain a persistent-session backlog: collector vs bare paho vs mosquitto_sub."""
-    import orjson
-
     from collectors.bench import run_ingest
 
     logging.basicConfig(level="WARNING")

@@ -74,6 +74,12 @@ class Settings(BaseSettings):
     deadletter_maxlen: int = Field(10_000, ge=10, description="dead letters kept in Redis")
     window_len: int = Field(120, ge=2, le=10_000, description="points per live sparkline window")
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
+    kpi_engine: bool = Field(
+        True, description="compute KPIs and alerts in this collector (one per deployment)"
+    )
+    kpi_interval_ms: int = Field(1000, ge=100, le=60_000, description="KPI evaluation period")
+    gauges_file: str = Field("", description="TOML of water-gauge BĐ1-3 levels; empty = built in")
+    alert_rules_file: str = Field("", description="TOML of alert rules; empty = built-in rules")
 
     @field_validator("mqtt_url")
     @classmethod

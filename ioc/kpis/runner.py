@@ -1,0 +1,165 @@
+"""`KpiRunner`: keeps the KPI state fed as readings are stored, and about once a second
+evaluates every KPI and alert rule and publishes the result to the live state.
+
+- `add(readings)` — called by the collector pipeline with each batch it has stored;
+- `tick(now_ms)` — applies acknowledgements queued in the live state (CLI, dashboard),
+  computes the KPI values, steps the alert state machine, writes alert transitions to storage
+  (the audit trail; kept and retried while storage is down) and sets KPI values and alert states
+  in the live state (skipped while it is down: the next tick catches up);
+- `rebuild(now_ms)` — at start, folds the history path (storage reads listed by
+  `KpiState.history_queries`) so a restarted collector or a lost Redis loses no KPI, and takes
+  the alert states back from the live state when it still has them.
+
+All of it runs on the pipeline's thread: no locks.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping
+
+from ioc.alerts.engine import (
+    AlertState,
+    AlertTransition,
+    ack,
+    evaluate,
+    prune_cleared,
+    states_from_dict,
+    states_to_dict,
+)
+from ioc.alerts.rules import RULES, AlertRule, load_rules
+from ioc.errors import IocError, LiveStateError, StorageError, StorageRejected
+from ioc.gauges import load_gauges
+from ioc.kpis.city import GaugeAlarmLevels
+from ioc.kpis.spec import DAY_MS, KpiValue
+from ioc.kpis.state import KpiState
+from ioc.live import LiveState
+from ioc.model import NS_PER_MS, Reading
+from ioc.settings import Settings
+from ioc.storage import Storage
+from ioc.storage.base import TimeRange
+
+log = logging.getLogger(__name__)
+
+CLEARED_KEPT_MS = 6 * 3600 * 1000  # cleared alerts stay on the wall screen this long
+PRUNE_EVERY_MS = 60_000
+REBUILD_LIMIT = 2_000_000
+
+
+def wall_clock_ms() -> int:
+    return time.time_ns() // NS_PER_MS
+
+
+class KpiRunner:
+    def __init__(
+        self,
+        live: LiveState,
+        storage: Storage,
+        *,
+        gauges: Mapping[str, GaugeAlarmLevels],
+        rules: Iterable[AlertRule],
+        clock: Callable[[], int] = wall_clock_ms,
+    ) -> None:
+        self.live = live
+        self.storage = storage
+        self.gauges = dict(gauges)
+        self.rules = list(rules)
+        self.clock = clock
+        self.state = KpiState()
+        self.alerts: dict[str, AlertState] = {}
+        self.values: list[KpiValue] = []
+        self._unwritten: list[Reading] = []
+        self._last_prune_ms = 0
+
+    def add(self, readings: Iterable[Reading]) -> None:
+        self.state.add(readings)
+
+    def rebuild(self, now_ms: int | None = None) -> None:
+        now_ms = self.clock() if now_ms is None else now_ms
+        state = KpiState()
+        for query in state.history_queries():
+            try:
+                if query.latest:
+                    frame = self.storage.latest(query.measurement)
+                else:
+                    span = TimeRange(
+                        (now_ms - query.lookback_ms) * NS_PER_MS, (now_ms + DAY_MS) * NS_PER_MS
+                    )
+                    where = dict(query.where) if query.where else None
+                    frame = self.storage.records(
+                        query.measurement, span, where=where, limit=REBUILD_LIMIT
+                    )
+            except StorageError as exc:
+                log.warning("KPI history unavailable (%s); KPIs start from live data only", exc)
+                return
+            state.add_frame(frame, query.measurement, query.parts)
+        self.state = state
+        try:
+            self.alerts = states_from_dict(self.live.alerts())
+        except LiveStateError as exc:
+            log.warning("alert states unavailable (%s); alerts re-raise from the values", exc)
+
+    def tick(self, now_ms: int | None = None) -> list[AlertTransition]:
+        """One evaluation; returns the alert transitions it made."""
+        now_ms = self.clock() if now_ms is None else now_ms
+        transitions = self._apply_acks()
+        self.values = self.state.kpis(now_ms, self.gauges)
+        evaluation = evaluate(self.rules, self.alerts, self.values, now_ms)
+        self.alerts = evaluation.states
+        transitions += evaluation.transitions
+        if now_ms - self._last_prune_ms >= PRUNE_EVERY_MS:
+            self.state.prune(now_ms)
+            self.alerts = prune_cleared(self.alerts, now_ms - CLEARED_KEPT_MS)
+            self._last_prune_ms = now_ms
+        for transition in transitions:
+            log.info("alert %s %s (%s)", transition.alert_id, transition.state, transition.scope)
+        self._write_audit([t.to_reading() for t in transitions])
+        try:
+            self.live.set_kpis([v.to_dict() for v in self.values], now_ms)
+            self.live.set_alerts(states_to_dict(self.alerts))
+        except LiveStateError as exc:
+            log.debug("live state unavailable for KPIs: %s", exc)
+        return transitions
+
+    def _apply_acks(self) -> list[AlertTransition]:
+        try:
+            requests = self.live.take_ack_requests()
+        except LiveStateError:
+            return []
+        transitions = []
+        for request in requests:
+            try:
+                self.alerts, transition = ack(
+                    self.alerts,
+                    request["alert_id"],
+                    request["by"],
+                    request.get("comment", ""),
+                    int(request["at_ms"]),
+                )
+            except (ValueError, KeyError) as exc:
+                log.warning("acknowledgement %r refused: %s", request, exc)
+                continue
+            transitions.append(transition)
+        return transitions
+
+    def _write_audit(self, readings: list[Reading]) -> None:
+        self._unwritten += readings
+        if not self._unwritten:
+            return
+        try:
+            self.storage.write(self._unwritten)
+        except StorageRejected as exc:
+            log.error("alert audit trail refused by storage, dropped: %s", exc)
+        except IocError as exc:
+            log.warning("alert audit trail not written yet (%s); retrying next tick", exc)
+            return
+        self._unwritten = []
+
+
+def runner_from_settings(settings: Settings, live: LiveState, storage: Storage) -> KpiRunner:
+    """The runner the settings describe (gauge levels and alert rules from their files)."""
+    rules = load_rules(settings.alert_rules_file) if settings.alert_rules_file else RULES
+    return KpiRunner(
+        live, storage, gauges=load_gauges(settings.gauges_file or None), rules=rules.values()
+    )
