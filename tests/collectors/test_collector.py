@@ -16,11 +16,11 @@ from collectors.collector import Collector
 from collectors.decode import decode
 from ioc.devservices import wait_until
 from ioc.live.redis import RedisLiveState
-from ioc.settings import load_settings
 from ioc.storage.base import TimeRange
 from ioc.storage.influx import InfluxStorage
 from simulators.city import device_by_source
 from simulators.publisher import SimConfig, SimResult, run_simulation
+from tests.helpers import Background, settings_from_env
 
 pytestmark = pytest.mark.services
 
@@ -48,7 +48,7 @@ def env(mosquitto, influxdb, influx_db, redis_url):
 
 @pytest.fixture
 def settings(env):
-    return load_settings(**{k.removeprefix("IOC_").lower(): v for k, v in env.items()})
+    return settings_from_env(env)
 
 
 @pytest.fixture
@@ -74,34 +74,13 @@ def collector(settings, storage, live):
     collector.stop()
 
 
-def simulate(settings, **overrides) -> SimResult:
+def sim_config(settings, **overrides) -> SimConfig:
     options = {"start": SIM_START, "rate": 50_000, "seed": 3, **overrides}
-    return run_simulation(SimConfig(mqtt_url=settings.mqtt_url, **options))
+    return SimConfig(mqtt_url=settings.mqtt_url, **options)
 
 
-class Background:
-    """Run a simulation in a thread; `result()` joins and re-raises its error, if any."""
-
-    def __init__(self, settings, **overrides):
-        self._outcome = {}
-        self._thread = threading.Thread(target=self._run, args=(settings, overrides))
-
-    def _run(self, settings, overrides):
-        try:
-            self._outcome["result"] = simulate(settings, **overrides)
-        except BaseException as exc:
-            self._outcome["error"] = exc
-
-    def start(self):
-        self._thread.start()
-        return self
-
-    def result(self, timeout=120.0) -> SimResult:
-        self._thread.join(timeout)
-        assert not self._thread.is_alive(), "simulation did not finish"
-        if "error" in self._outcome:
-            raise self._outcome["error"]
-        return self._outcome["result"]
+def simulate(settings, **overrides) -> SimResult:
+    return run_simulation(sim_config(settings, **overrides))
 
 
 def points(storage, measurement):
@@ -181,7 +160,7 @@ def test_bad_messages_are_dead_lettered_with_reasons_and_good_ones_stored(
 
 
 def test_influxdb_down_for_30_seconds_mid_run_loses_nothing(settings, influxdb, collector, storage):
-    runner = Background(settings, count=9000, rate=200).start()
+    runner = Background(sim_config(settings, count=9000, rate=200)).start()
     wait_until(
         lambda: collector.pipeline.stats.stored_readings > 500,
         timeout=30,
@@ -212,7 +191,7 @@ def test_collector_killed_with_sigkill_mid_run_loses_nothing(env, settings, stor
     processes = [start()]
     try:
         wait_until(lambda: _connected(settings), timeout=20, message="collector never subscribed")
-        runner = Background(settings, count=8000, rate=1000).start()
+        runner = Background(sim_config(settings, count=8000, rate=1000)).start()
         wait_until(
             lambda: points(storage, "sensor") > 1000,
             timeout=60,
