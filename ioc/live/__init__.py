@@ -1,11 +1,11 @@
 """Live state: the snapshot the wall screen reads (Redis, or in process for the demo).
 
-`LiveState` is the protocol; `open_live_state(settings)` picks the implementation.
+`LiveState` is the protocol; `open_live_state(settings)` picks the implementation: Redis when
+`IOC_REDIS_URL` is set, else `MemoryLiveState` (this process only).
 """
 
 from __future__ import annotations
 
-from ioc.errors import ConfigError
 from ioc.live.base import LiveState, LiveUpdate
 from ioc.settings import Settings
 
@@ -22,4 +22,8 @@ def open_live_state(settings: Settings) -> LiveState:
             window_len=settings.window_len,
             deadletter_maxlen=settings.deadletter_maxlen,
         )
-    raise ConfigError("IOC_REDIS_URL", settings.redis_url, "set it to your Redis URL")
+    from ioc.live.memory import MemoryLiveState
+
+    return MemoryLiveState(
+        window_len=settings.window_len, deadletter_maxlen=settings.deadletter_maxlen
+    )

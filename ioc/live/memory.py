@@ -1,0 +1,167 @@
+"""In-process live state: `RedisLiveState`'s semantics in one object, for the embedded demo.
+
+It holds what Redis holds (see `ioc.live.redis` for the key map) and answers the same way:
+- latest per (measurement, source): a reading replaces the held one unless older, compared in
+  epoch milliseconds (the same tie rule as the Redis script: equal ms, the later apply wins);
+- last-seen per source only moves forward; the district is the last non-empty one applied;
+- windows keep the newest `window_len` (ms, float) points in arrival order, oldest first;
+- counters add up; dead letters are newest first, each with a Redis-like id `<ms>-<seq>`, the
+  payload cut to 2 KiB and decoded like Redis' answer, at most `deadletter_maxlen` kept (exactly:
+  Redis trims approximately, so it may keep somewhat more);
+- KPI values, alert states and queued acknowledgements go through JSON as they do in Redis, so a
+  caller gets copies with JSON's types (tuples come back as lists).
+
+Everything sits behind one lock; nothing lives at module level, so two instances never share.
+The state goes with the process: `is_empty()` then tells the caller to rebuild from storage.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Mapping, Sequence
+from itertools import islice
+from typing import Any
+
+import orjson
+
+from ioc.live.base import LiveUpdate
+from ioc.model import NS_PER_MS, Reading, Rejection
+
+DEADLETTER_PAYLOAD_MAX = 2048  # as in ioc.live.redis
+
+
+class MemoryLiveState:
+    def __init__(self, window_len: int = 120, deadletter_maxlen: int = 10_000):
+        self.window_len = window_len
+        self.deadletter_maxlen = deadletter_maxlen
+        self._lock = threading.Lock()
+        self._latest: dict[str, dict[str, tuple[int, bytes]]] = {}
+        self._seen: dict[str, int] = {}
+        self._districts: dict[str, str] = {}
+        self._windows: dict[tuple[str, str], deque[tuple[int, float]]] = {}
+        self._counters: dict[str, int] = {}
+        self._deadletters: deque[dict[str, Any]] = deque(maxlen=deadletter_maxlen)
+        self._last_id = (0, 0)
+        self._kpis = b""
+        self._alerts = b""
+        self._acks: list[bytes] = []
+
+    def apply(self, update: LiveUpdate) -> None:
+        encoded = [
+            (measurement, source, reading.time_ns // NS_PER_MS, orjson.dumps(reading.to_dict()))
+            for (measurement, source), reading in update.latest.items()
+        ]
+        districts = [r.tags.get("district", "") for r in update.latest.values()]
+        letters = [_letter(rejection) for rejection in update.deadletters]
+        with self._lock:
+            for (measurement, source, ms, data), district in zip(encoded, districts, strict=True):
+                held = self._latest.setdefault(measurement, {})
+                if source not in held or held[source][0] <= ms:
+                    held[source] = (ms, data)
+                if self._seen.get(source, ms - 1) < ms:
+                    self._seen[source] = ms
+                if district:
+                    self._districts[source] = district
+            for key, points in update.windows.items():
+                window = self._windows.get(key)
+                if window is None:
+                    window = self._windows[key] = deque(maxlen=self.window_len)
+                window.extend((int(ms), float(value)) for ms, value in points)
+            for name, amount in update.counters.items():
+                self._counters[name] = self._counters.get(name, 0) + amount
+            for letter in letters:
+                letter["id"] = self._next_id()
+                self._deadletters.append(letter)
+
+    def latest(self, measurement: str) -> dict[str, Reading]:
+        with self._lock:
+            held = dict(self._latest.get(measurement, {}))
+        return {source: Reading.from_dict(orjson.loads(data)) for source, (_, data) in held.items()}
+
+    def window(self, source: str, field: str) -> list[tuple[int, float]]:
+        with self._lock:
+            return list(self._windows.get((source, field), ()))
+
+    def last_seen(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._seen)
+
+    def districts(self) -> dict[str, str]:
+        with self._lock:
+            return dict(self._districts)
+
+    def counters(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._counters)
+
+    def deadletters(self, count: int = 100) -> list[dict[str, Any]]:
+        with self._lock:
+            newest = islice(reversed(self._deadletters), max(count, 0))
+            return [dict(letter) for letter in newest]
+
+    def set_kpis(self, values: Sequence[Mapping[str, Any]], ts_ms: int) -> None:
+        data = orjson.dumps({"ts": ts_ms, "values": values})
+        with self._lock:
+            self._kpis = data
+
+    def kpis(self) -> tuple[int, list[dict[str, Any]]]:
+        with self._lock:
+            raw = self._kpis
+        if not raw:
+            return 0, []
+        data = orjson.loads(raw)
+        return int(data["ts"]), list(data["values"])
+
+    def set_alerts(self, alerts: Sequence[Mapping[str, Any]]) -> None:
+        data = orjson.dumps(list(alerts))
+        with self._lock:
+            self._alerts = data
+
+    def alerts(self) -> list[dict[str, Any]]:
+        with self._lock:
+            raw = self._alerts
+        return list(orjson.loads(raw)) if raw else []
+
+    def request_ack(self, alert_id: str, by: str, comment: str, at_ms: int) -> None:
+        request = {"alert_id": alert_id, "by": by, "comment": comment, "at_ms": at_ms}
+        data = orjson.dumps(request)
+        with self._lock:
+            self._acks.append(data)
+
+    def take_ack_requests(self) -> list[dict[str, Any]]:
+        with self._lock:
+            taken, self._acks = self._acks, []
+        return [orjson.loads(item) for item in taken]
+
+    def is_empty(self) -> bool:
+        with self._lock:
+            return not self._seen
+
+    def ping(self) -> None:
+        """Always answers: the state is in this process."""
+
+    def close(self) -> None:
+        """Nothing to release; the state stays readable until the object is dropped."""
+
+    def _next_id(self) -> str:
+        """A stream id like Redis' XADD *: wall-clock ms, a sequence within the ms, increasing."""
+        ms, seq = time.time_ns() // NS_PER_MS, 0
+        last_ms, last_seq = self._last_id
+        if ms <= last_ms:
+            ms, seq = last_ms, last_seq + 1
+        self._last_id = (ms, seq)
+        return f"{ms}-{seq}"
+
+
+def _letter(rejection: Rejection) -> dict[str, Any]:
+    """The dead letter as RedisLiveState.deadletters() returns it (without its id)."""
+    return {
+        "feed": rejection.feed,
+        "topic": rejection.topic,
+        "reason": rejection.reason,
+        "detail": rejection.detail,
+        "payload": rejection.payload[:DEADLETTER_PAYLOAD_MAX].decode(errors="replace"),
+        "received_ms": rejection.received_ns // NS_PER_MS,
+    }

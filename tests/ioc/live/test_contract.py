@@ -1,0 +1,190 @@
+"""The live-state contract: one suite, run against a real Redis and the in-process state."""
+
+import pytest
+
+from ioc.live.base import LiveUpdate
+from ioc.live.memory import MemoryLiveState
+from ioc.live.redis import RedisLiveState
+from ioc.model import Reading, Rejection
+
+
+@pytest.fixture(params=[pytest.param("redis", marks=pytest.mark.services), "memory"])
+def live(request):
+    if request.param == "redis":
+        live = RedisLiveState(
+            request.getfixturevalue("redis_url"), window_len=4, deadletter_maxlen=50
+        )
+    else:
+        live = MemoryLiveState(window_len=4, deadletter_maxlen=50)
+    yield live
+    live.close()
+
+
+def reading(source, time_ms, value, district="hoa-an", measurement="sensor", **fields):
+    tags = (
+        {"source": source, "district": district, "kind": "air"} if district else {"source": source}
+    )
+    return Reading(measurement, time_ms * 1_000_000, tags, {"pm25": value, **fields})
+
+
+def rejection(i, payload=b"{"):
+    return Rejection(
+        "sensor", f"ioc/sensor/hoa-an/s{i}", "bad_json", "not JSON", payload, i * 10**6
+    )
+
+
+def apply(live, readings=(), counters=None, deadletters=()):
+    update = LiveUpdate(window_len=live.window_len)
+    update.add_readings(readings)
+    update.count(counters or {})
+    update.add_deadletters(deadletters)
+    live.apply(update)
+
+
+def test_latest_newer_wins_across_batches(live):
+    assert live.is_empty()
+    apply(live, [reading("a", 2000, 2.0)])
+    apply(live, [reading("a", 1000, 1.0)])  # a late redelivery must not go back in time
+    assert live.latest("sensor")["a"].fields["pm25"] == 2.0
+    assert live.last_seen() == {"a": 2000}
+    assert live.districts() == {"a": "hoa-an"}
+    assert not live.is_empty()
+
+
+def test_latest_ties_in_the_same_millisecond_go_to_the_later_apply(live):
+    apply(live, [reading("a", 5, 1.0)])
+    late = Reading(
+        "sensor", 5 * 1_000_000 + 999, {"source": "a", "district": "hoa-an"}, {"pm25": 2.0}
+    )
+    apply(live, [late])
+    assert live.latest("sensor")["a"].fields["pm25"] == 2.0
+    apply(live, [reading("a", 5, 3.0)])  # same ms again: later apply wins (ms, not ns, compared)
+    assert live.latest("sensor")["a"].fields["pm25"] == 3.0
+
+
+def test_latest_is_per_measurement_and_keeps_the_whole_reading(live):
+    sensor = reading("a", 10, 1.5, count=3, label="x", ok=True)
+    camera = Reading("camera", 20 * 10**6, {"source": "a", "district": "bao-lac"}, {"car": 4})
+    apply(live, [sensor, camera, reading("b", 5, 9.0)])
+    assert live.latest("sensor") == {"a": sensor, "b": reading("b", 5, 9.0)}
+    assert live.latest("camera") == {"a": camera}
+    assert live.latest("servicedesk") == {}
+    assert live.last_seen() == {"a": 20, "b": 5}  # newest of any measurement
+    apply(live, [reading("a", 15, 2.0)])  # newer sensor, older than the camera reading
+    assert live.last_seen()["a"] == 20
+    assert live.latest("sensor")["a"].fields["pm25"] == 2.0
+
+
+def test_districts_follow_the_last_nonempty_one(live):
+    apply(live, [reading("a", 1, 1.0, district="hoa-an"), reading("s", 1, 1.0, district="")])
+    apply(live, [reading("a", 2, 1.0, district="bao-lac")])
+    apply(live, [reading("a", 3, 1.0, district="")])
+    assert live.districts() == {"a": "bao-lac"}
+    assert set(live.last_seen()) == {"a", "s"}
+
+
+def test_windows_are_bounded_ordered_and_per_field(live):
+    apply(live, [reading("a", t, float(t), pm10=t * 2.0) for t in range(1, 4)])
+    assert live.window("a", "pm25") == [(1, 1.0), (2, 2.0), (3, 3.0)]
+    apply(live, [reading("a", t, float(t), pm10=t * 2.0) for t in range(4, 7)])
+    assert live.window("a", "pm25") == [(3, 3.0), (4, 4.0), (5, 5.0), (6, 6.0)]
+    assert live.window("a", "pm10") == [(3, 6.0), (4, 8.0), (5, 10.0), (6, 12.0)]
+    assert live.window("a", "nothing") == []
+    assert live.window("nobody", "pm25") == []
+    apply(live, [reading("b", 9, 7)])  # ints are kept as floats
+    assert live.window("b", "pm25") == [(9, 7.0)]
+    assert all(type(v) is float for _, v in live.window("b", "pm25"))
+
+
+def test_windows_counters_and_deadletters(live):
+    apply(live, [reading("a", t, float(t)) for t in range(1, 7)], {"stored:sensor": 6})
+    apply(
+        live,
+        [],
+        {"stored:sensor": 1, "rejected:sensor:bad_json": 1},
+        [Rejection("sensor", "ioc/sensor/x/y", "bad_json", "not JSON", b"{", 5_000_000)],
+    )
+    assert live.window("a", "pm25") == [(3, 3.0), (4, 4.0), (5, 5.0), (6, 6.0)]
+    assert live.counters() == {"stored:sensor": 7, "rejected:sensor:bad_json": 1}
+    (letter,) = live.deadletters()
+    assert letter["reason"] == "bad_json" and letter["payload"] == "{"
+    assert letter["received_ms"] == 5
+
+
+def test_counters_add_up_and_counting_alone_is_still_empty(live):
+    assert live.counters() == {}
+    apply(live, counters={"received:sensor": 3, "stored:sensor": 0})
+    apply(live, counters={"received:sensor": 4, "received:camera": 1})
+    assert live.counters() == {"received:sensor": 7, "stored:sensor": 0, "received:camera": 1}
+    assert live.is_empty()  # no reading held yet: rebuild from storage
+
+
+def test_deadletters_newest_first_with_count(live):
+    apply(live, deadletters=[rejection(i) for i in range(3)])
+    apply(live, deadletters=[rejection(i) for i in range(3, 5)])
+    letters = live.deadletters()
+    assert [letter["topic"][-2:] for letter in letters] == ["s4", "s3", "s2", "s1", "s0"]
+    assert [letter["received_ms"] for letter in live.deadletters(count=2)] == [4, 3]
+    ids = [tuple(int(part) for part in letter["id"].split("-")) for letter in letters]
+    assert ids == sorted(ids, reverse=True) and len(set(ids)) == 5
+    assert set(letters[0]) == {"feed", "topic", "reason", "detail", "payload", "received_ms", "id"}
+
+
+def test_deadletter_payloads_are_cut_and_decoded(live):
+    apply(live, deadletters=[rejection(1, b"x" * 2047 + "ế".encode() + b"y" * 100)])
+    (letter,) = live.deadletters()
+    assert letter["payload"] == "x" * 2047 + "\ufffd"  # 2 KiB, a cut character replaced
+    apply(live, deadletters=[rejection(2, b"\xff{")])
+    assert live.deadletters(count=1)[0]["payload"] == "\ufffd{"
+
+
+def test_deadletter_stream_is_bounded(live):
+    apply(live, deadletters=[rejection(i) for i in range(500)])
+    letters = live.deadletters(count=1000)
+    assert 50 <= len(letters) < 500  # Redis trims approximately (MAXLEN ~)
+    assert letters[0]["received_ms"] == 499
+
+
+def test_kpis_alerts_and_ack_requests(live):
+    assert live.kpis() == (0, [])
+    assert live.alerts() == []
+    live.set_kpis([{"id": "border.queue_m", "scope": "site:ta-lung-border-gate", "value": 1.5}], 7)
+    assert live.kpis() == (
+        7,
+        [{"id": "border.queue_m", "scope": "site:ta-lung-border-gate", "value": 1.5}],
+    )
+    live.set_alerts([{"alert_id": "a", "state": "active"}])
+    assert live.alerts() == [{"alert_id": "a", "state": "active"}]
+    live.request_ack("a", "Lan", "đã báo đội", 9)
+    live.request_ack("b", "Minh", "", 10)
+    assert [r["alert_id"] for r in live.take_ack_requests()] == ["a", "b"]
+    assert live.take_ack_requests() == []
+
+
+def test_kpis_and_alerts_are_replaced_and_come_back_as_json_copies(live):
+    values = [{"id": "air.aqi", "value": 42, "band": ("Tốt", 1)}]
+    live.set_kpis(values, 1)
+    values[0]["value"] = 99  # the caller's object is not shared
+    live.set_kpis([{"id": "air.aqi", "value": 43, "band": ("Tốt", 1)}], 2)
+    assert live.kpis() == (2, [{"id": "air.aqi", "value": 43, "band": ["Tốt", 1]}])
+    live.kpis()[1][0]["value"] = 0
+    assert live.kpis()[1][0]["value"] == 43
+    live.set_alerts([{"alert_id": "a"}, {"alert_id": "b"}])
+    live.set_alerts([])
+    assert live.alerts() == []
+
+
+def test_ack_requests_keep_every_field_in_order(live):
+    for i in range(3):
+        live.request_ack(f"alert-{i}", "Lan", f"ghi chú {i}", 100 + i)
+    taken = live.take_ack_requests()
+    assert taken == [
+        {"alert_id": f"alert-{i}", "by": "Lan", "comment": f"ghi chú {i}", "at_ms": 100 + i}
+        for i in range(3)
+    ]
+
+
+def test_ping_and_an_empty_update(live):
+    live.ping()
+    live.apply(LiveUpdate(window_len=live.window_len))
+    assert live.is_empty() and live.counters() == {} and live.deadletters() == []
