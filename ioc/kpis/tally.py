@@ -114,13 +114,14 @@ class LatestValues:
     def add(self, reading: Reading) -> None:
         fields = self._data.setdefault(reading.source, {})
         ts_ms = reading.time_ms
+        tags = dict(reading.tags)  # one copy per reading, shared by its fields
         for name, raw in reading.fields.items():
             if isinstance(raw, bool) or not isinstance(raw, int | float):
                 continue
             value = float(raw)
             current = fields.get(name)
             if current is None or (ts_ms, value) > (current.ts_ms, current.value):
-                fields[name] = Latest(ts_ms, value, dict(reading.tags))
+                fields[name] = Latest(ts_ms, value, tags)
 
     def sources(self) -> list[str]:
         return sorted(self._data)

@@ -9,6 +9,7 @@ fraction of that. Tag keys are sorted (InfluxDB's recommendation); empty tag val
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable
 
@@ -18,19 +19,24 @@ _KEY_ESCAPES = str.maketrans({",": r"\,", "=": r"\=", " ": r"\ ", "\n": r"\n"})
 _MEASUREMENT_ESCAPES = str.maketrans({",": r"\,", " ": r"\ ", "\n": r"\n"})
 
 
+@functools.lru_cache(maxsize=8192)
 def _key(text: str) -> str:
+    """Escaped tag key, tag value or field key (few distinct ones: cached)."""
     return text.translate(_KEY_ESCAPES)
 
 
 def _field_value(value: FieldValue) -> str:
-    if isinstance(value, bool):
+    kind = type(value)
+    if kind is float:
+        if not math.isfinite(value):  # type: ignore[arg-type]
+            raise ValueError(f"non-finite float {value!r} cannot be stored")
+        return repr(value)
+    if kind is bool:
         return "true" if value else "false"
     if isinstance(value, int):
         return f"{value}i"
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError(f"non-finite float {value!r} cannot be stored")
-        return repr(value)
+    if isinstance(value, float):  # a float subclass
+        return _field_value(float(value))
     escaped = value.replace("\\", "\\\\").replace('"', '\\"')
     return f'"{escaped}"'
 
