@@ -65,10 +65,11 @@ def check_storage(settings: Settings) -> CheckResult:
         return CheckResult("Storage", False, str(exc))
     try:
         storage.ping()
-        where = settings.influx_url or "embedded SQLite"
         query = getattr(storage, "query", None)
-        if query is not None:
-            query("SHOW MEASUREMENTS LIMIT 1")
+        if query is None:
+            return CheckResult("Storage", True, f"embedded SQLite {getattr(storage, 'path', '')}")
+        query("SHOW MEASUREMENTS LIMIT 1")
+        where = settings.influx_url
         return CheckResult("Storage", True, f"{where}, bucket {settings.influx_bucket!r} readable")
     except IocError as exc:
         return CheckResult("Storage", False, str(exc))

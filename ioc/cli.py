@@ -67,7 +67,7 @@ def collect() -> None:
     try:
         storage = open_storage(settings)
         live = open_live_state(settings)
-    except ConfigError as exc:
+    except IocError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     kpis = runner_from_settings(settings, live, storage) if settings.kpi_engine else None
