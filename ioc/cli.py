@@ -263,6 +263,30 @@ def simulate(
     typer.echo(result.to_json_line())
 
 
+@app.command()
+def demo(
+    host: str = typer.Option("127.0.0.1", help="address of the operations center"),
+    port: int = typer.Option(8050, help="port of the operations center"),
+    data_dir: str | None = typer.Option(
+        None, help="where the SQLite history lives (default: IOC_DATA_DIR or ~/.local/share/ioc)"
+    ),
+    scenario: str = typer.Option("normal", help="normal, flood, border-queue or festival"),
+    backfill_hours: float = typer.Option(3.0, help="simulated history published first"),
+) -> None:
+    """Run everything in one process: broker, simulator, collector, dashboard."""
+    from ioc.demo import DemoOptions, run_demo
+
+    _settings()
+    options = DemoOptions(host, port, data_dir, scenario, backfill_hours=backfill_hours)
+    try:
+        run_demo(options, say=lambda line: typer.echo(line))
+    except KeyboardInterrupt:
+        pass
+    except IocError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
 @bench_app.command("ingest")
 def bench_ingest(
     messages: int = typer.Option(100_000, "--messages", "-n", help="backlog size"),

@@ -1,0 +1,77 @@
+"""The `ioc` command as a user runs it: a subprocess with IOC_* settings, on real services."""
+
+import os
+import subprocess
+import sys
+
+import orjson
+import pytest
+
+from ioc.devservices import free_port
+
+
+def ioc(*args, env=None, timeout=120):
+    return subprocess.run(
+        [sys.executable, "-m", "ioc.cli", *args],
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_a_bad_setting_stops_with_the_key_and_the_value():
+    done = ioc("check", env={"IOC_MQTT_URL": "http://broker:1883"})
+    assert done.returncode == 2
+    assert "IOC_MQTT_URL" in done.stderr and "http://broker:1883" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.services
+def test_check_says_in_plain_words_what_is_reachable(mosquitto, influxdb, influx_db, redis_url):
+    env = {
+        "IOC_MQTT_URL": mosquitto.url,
+        "IOC_INFLUX_URL": influxdb.url,
+        "IOC_INFLUX_BUCKET": influx_db,
+        "IOC_REDIS_URL": redis_url,
+    }
+    done = ioc("check", env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.count("[OK  ]") == 3
+
+    nothing = f"127.0.0.1:{free_port()}"
+    done = ioc(
+        "check",
+        env={**env, "IOC_MQTT_URL": f"mqtt://{nothing}", "IOC_REDIS_URL": f"redis://{nothing}/0"},
+    )
+    assert done.returncode == 1
+    assert f"[FAIL] MQTT broker: cannot reach {nothing}" in done.stdout
+    assert "[FAIL] Live state" in done.stdout
+    assert "[OK  ] Storage" in done.stdout
+
+
+@pytest.mark.services
+def test_simulate_prints_progress_and_ends_with_one_json_line(mosquitto):
+    done = ioc(
+        "simulate",
+        "--count",
+        "400",
+        "--rate",
+        "2000",
+        "--bad-ratio",
+        "0.1",
+        env={"IOC_MQTT_URL": mosquitto.url},
+    )
+    assert done.returncode == 0, done.stderr
+    last = orjson.loads(done.stdout.strip().splitlines()[-1])
+    assert set(last) == {"sent", "bad"}
+    assert set(last["sent"]) == {"sensor", "camera", "servicedesk", "status"}
+    assert sum(last["sent"][f] for f in ("sensor", "camera", "servicedesk")) + last["bad"] == 400
+    assert last["sent"]["status"] > 0 and last["bad"] > 10
+    assert "sent" in done.stderr  # the progress lines
+
+
+def test_kpis_rejects_an_unknown_district():
+    done = ioc("kpis", "--district", "ha-noi", env={"IOC_REDIS_URL": ""})
+    assert done.returncode == 2
+    assert "unknown district 'ha-noi'" in done.stderr
