@@ -1,0 +1,180 @@
+"""The Dash app: `create_app(settings=None) -> Dash` and `server` for gunicorn.
+
+    gunicorn --workers 4 --bind 0.0.0.0:8050 dashboards.app:server
+
+`create_app` opens no connection and reads no data: the live state and storage clients are made
+(lazily connecting) and kept on the Flask app, pages and callbacks are registered on this app
+only (no `dash.callback` globals), so every gunicorn worker and every test app is independent.
+
+Dash 4 signs callback requests with the Flask `secret_key`; set `IOC_DASHBOARD_SECRET_KEY` to the
+same random value for every worker behind one address (otherwise each process makes its own).
+Debug mode is off unless `ioc dashboard --debug`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dash
+from dash import Input, Output, State, dcc, html
+
+from dashboards import api, data, ids
+from dashboards.i18n import LANGS, t
+from dashboards.pages import devices, environment, services, traffic, wall
+from dashboards.urlstate import ViewState
+from ioc.settings import Settings, load_settings
+
+SECRET_ENV = "IOC_DASHBOARD_SECRET_KEY"
+PAGES = (wall, environment, traffic, services, devices)
+NAV_PAGES: tuple[tuple[str, str], ...] = (
+    ("/", "page_wall"),
+    *((f"/{p.PAGE}", f"page_{p.PAGE}") for p in (environment, traffic, services, devices)),
+)
+ROTATION = [path for path, _ in NAV_PAGES]
+ASSETS = Path(__file__).parent / "assets"
+
+
+def shell() -> html.Div:
+    """The frame around every page: header with title, navigation and language switch."""
+    return html.Div(
+        [
+            dcc.Location(id=ids.URL),
+            html.Header(
+                [
+                    html.Div("", id=ids.NAV_TITLE, className="shell__title"),
+                    html.Nav([], id=ids.NAV, className="shell__nav"),
+                    html.Div("", id=ids.CLOCK, className="shell__clock"),
+                    html.Button("", id=ids.LANG_SWITCH, className="shell__lang", n_clicks=0),
+                ],
+                className="shell__header",
+            ),
+            html.Main(dash.page_container, className="shell__main"),
+            dcc.Interval(id=ids.CLOCK_TIMER, interval=1000),
+            dcc.Interval(id=ids.ROTATE_TIMER, interval=60_000, disabled=True),
+            dcc.Store(id=ids.ROTATE_PAGES, data=ROTATION),
+            html.Div(id=ids.SHELL_SINK, hidden=True),
+        ],
+        id=ids.SHELL,
+        className="shell",
+    )
+
+
+def update_shell(pathname: str | None, search: str | None) -> tuple[object, ...]:
+    """Title, navigation, language-switch label, kiosk class and rotation from the URL."""
+    from urllib.parse import parse_qsl
+
+    state = ViewState.from_query(dict(parse_qsl((search or "").lstrip("?"))))
+    lang = state.lang
+    query = ViewState(lang=lang, kiosk=state.kiosk, rotate=state.rotate).to_query()
+    current = pathname or "/"
+    nav = [
+        dcc.Link(
+            t(key, lang),
+            href=f"{path}{query}",
+            className="shell__link shell__link--active" if path == current else "shell__link",
+        )
+        for path, key in NAV_PAGES
+    ]
+    other = LANGS[1] if lang == LANGS[0] else LANGS[0]
+    classes = "shell kiosk" if state.kiosk else "shell"
+    return (
+        t("app_title", lang),
+        nav,
+        t("switch_lang", lang),
+        other,
+        classes,
+        max(state.rotate, 5) * 1000,
+        state.rotate <= 0,
+    )
+
+
+# Client side: the clock (browser time in +07:00), the language switch (keeps every other query
+# parameter, including the filters a drill-down wrote into the address bar) and page rotation.
+_CLOCK_JS = """
+function(n) {
+  const now = new Date(Date.now() + 7 * 3600 * 1000);
+  return now.toISOString().slice(11, 19);
+}
+"""
+_LANG_JS = """
+function(n, lang) {
+  if (!n) { return window.dash_clientside.no_update; }
+  const url = new URL(window.location.href);
+  url.searchParams.set('lang', lang);
+  window.location.assign(url.toString());
+  return window.dash_clientside.no_update;
+}
+"""
+_ROTATE_JS = """
+function(n, pages) {
+  if (!n) { return window.dash_clientside.no_update; }
+  const url = new URL(window.location.href);
+  const i = pages.indexOf(url.pathname);
+  const next = new URL(pages[(i + 1) % pages.length], url.origin);
+  for (const key of ['lang', 'kiosk', 'rotate']) {
+    if (url.searchParams.has(key)) { next.searchParams.set(key, url.searchParams.get(key)); }
+  }
+  window.location.assign(next.toString());
+  return window.dash_clientside.no_update;
+}
+"""
+
+
+def create_app(settings: Settings | None = None, *, debug: bool = False) -> dash.Dash:
+    """A new app with its own clients; no network is touched until a page asks for data."""
+    settings = settings or load_settings()
+    app = dash.Dash(
+        __name__,
+        use_pages=True,
+        pages_folder="",
+        assets_folder=str(ASSETS),
+        serve_locally=True,
+        title=t("app_short", "vi"),
+        update_title="",
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+    )
+    app.server.secret_key = os.environ.get(SECRET_ENV) or secrets.token_hex(32)
+    app.server.config["DEBUG"] = debug
+    data.install(app.server, settings)
+    api.register(app.server)
+    app.layout = shell()
+    app.callback(
+        Output(ids.NAV_TITLE, "children"),
+        Output(ids.NAV, "children"),
+        Output(ids.LANG_SWITCH, "children"),
+        Output(ids.LANG_SWITCH, "value"),
+        Output(ids.SHELL, "className"),
+        Output(ids.ROTATE_TIMER, "interval"),
+        Output(ids.ROTATE_TIMER, "disabled"),
+        Input(ids.URL, "pathname"),
+        Input(ids.URL, "search"),
+    )(update_shell)
+    app.clientside_callback(
+        _CLOCK_JS, Output(ids.CLOCK, "children"), Input(ids.CLOCK_TIMER, "n_intervals")
+    )
+    app.clientside_callback(
+        _LANG_JS,
+        Output(ids.LANG_SWITCH, "title"),
+        Input(ids.LANG_SWITCH, "n_clicks"),
+        State(ids.LANG_SWITCH, "value"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        _ROTATE_JS,
+        Output(ids.SHELL_SINK, "children"),
+        Input(ids.ROTATE_TIMER, "n_intervals"),
+        State(ids.ROTATE_PAGES, "data"),
+        prevent_initial_call=True,
+    )
+    for page in PAGES:
+        page.register(app)
+    return app
+
+
+def _server() -> object:
+    return create_app().server
+
+
+server = _server()

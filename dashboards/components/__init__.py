@@ -1,0 +1,1 @@
+"""Reusable widgets: tile, alert list and acknowledgement, map, filters, charts, grid."""

@@ -1,0 +1,117 @@
+"""Drill-down charts from storage frames: history lines (one per series) and a per-district bar.
+
+Frames come bucketed from storage (`time`, the group tag, `value`); times are shown in local
+time (+07:00). No data gives an empty chart that says so, never a blank box.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from dashboards import theme
+from dashboards.i18n import district_name, number, t
+from ioc.places import DISTRICTS
+
+LOCAL_TZ = "Asia/Ho_Chi_Minh"
+HEIGHT = 420
+
+
+def _empty(lang: str, message: str = "") -> dict[str, Any]:
+    layout = theme.figure_layout(
+        height=HEIGHT,
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        annotations=[
+            {
+                "text": message or t("no_data", lang),
+                "showarrow": False,
+                "font": {"size": 22, "color": theme.MUTED},
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0.5,
+                "y": 0.5,
+            }
+        ],
+    )
+    return {"data": [], "layout": layout}
+
+
+def series_label(tag: str, value: str, lang: str) -> str:
+    return district_name(value, lang) if tag == "district" else value
+
+
+def history(frame: pd.DataFrame, tag: str, unit: str, lang: str, error: str = "") -> dict[str, Any]:
+    """One line per value of `tag` (all in one line when the frame has no such column)."""
+    if error:
+        return _empty(lang, t("storage_error", lang, error=error[:160]))
+    if frame.empty or "value" not in frame:
+        return _empty(lang)
+    times = pd.to_datetime(frame["time"], utc=True).dt.tz_convert(LOCAL_TZ).dt.tz_localize(None)
+    frame = frame.assign(local=times)
+    groups = frame.groupby(tag, sort=True) if tag in frame else [("", frame)]
+    traces = []
+    for key, part in groups:
+        part = part.sort_values("local")
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers" if len(part) < 40 else "lines",
+                "name": series_label(tag, str(key), lang) or unit,
+                "x": [v.isoformat() for v in part["local"]],
+                "y": [float(v) for v in part["value"]],
+                "line": {"width": 2.5},
+            }
+        )
+    layout = theme.figure_layout(
+        height=HEIGHT,
+        yaxis={"title": {"text": unit}, "gridcolor": theme.GRID},
+        xaxis={"gridcolor": theme.GRID, "type": "date"},
+        legend={"orientation": "h", "y": -0.2},
+        hovermode="x unified",
+    )
+    return {"data": traces, "layout": layout}
+
+
+def summarise(frame: pd.DataFrame, aggregate: str) -> pd.Series:
+    """Bucket values per district -> one number per district, by the same aggregate."""
+    grouped = frame.groupby("district")["value"]
+    if aggregate in ("sum", "count"):
+        return grouped.sum()
+    if aggregate == "max":
+        return grouped.max()
+    if aggregate == "min":
+        return grouped.min()
+    return grouped.mean()
+
+
+def breakdown(
+    frame: pd.DataFrame, aggregate: str, unit: str, lang: str, error: str = ""
+) -> dict[str, Any]:
+    """A bar per district (every district shown, in the registry's order)."""
+    if error:
+        return _empty(lang, t("storage_error", lang, error=error[:160]))
+    if frame.empty or "district" not in frame or "value" not in frame:
+        return _empty(lang)
+    values = summarise(frame, aggregate)
+    slugs = [d for d in DISTRICTS if d in values.index]
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "orientation": "h",
+                "y": [district_name(d, lang) for d in slugs],
+                "x": [float(values[d]) for d in slugs],
+                "marker": {"color": theme.SERIES[0]},
+                "text": [number(float(values[d]), 1, lang) for d in slugs],
+                "textposition": "auto",
+            }
+        ],
+        "layout": theme.figure_layout(
+            height=HEIGHT,
+            xaxis={"title": {"text": f"{unit} ({t('agg_' + aggregate, lang)})"}},
+            yaxis={"autorange": "reversed", "automargin": True},
+            margin={"l": 10, "r": 20, "t": 10, "b": 50},
+        ),
+    }

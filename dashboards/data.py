@@ -1,0 +1,220 @@
+"""The one data module the callbacks call; the only one that talks to `ioc.live` and `ioc.storage`.
+
+- The wall screen and `GET /api/v1/snapshot` read the **live state** (Redis) only: `read_live()`.
+- Drill-down pages read **storage** (InfluxDB, InfluxQL bucketed by the storage layer):
+  `history()`, `records()`.
+- Supervisors' acknowledgements are queued in the live state for the KPI engine:
+  `request_ack()`.
+
+The clients live on the Flask app (`install()` at app creation, `backend()` inside a request), not
+in module globals, so several apps (tests) and several gunicorn workers never share state. Opening
+them touches no network; errors are returned as text for the page to show, never raised into
+Dash.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import flask
+import pandas as pd
+
+from ioc.errors import ConfigError, IocError
+from ioc.feeds import FEEDS
+from ioc.live import LiveState, open_live_state
+from ioc.model import NS_PER_MS, Reading
+from ioc.settings import Settings
+from ioc.storage import Storage, TimeRange, open_storage
+
+EXTENSION = "ioc_dashboard"
+MEASUREMENTS: tuple[str, ...] = tuple(spec.measurement for spec in FEEDS.values())
+RECORDS_LIMIT = 1000
+
+
+def now_ms() -> int:
+    return time.time_ns() // NS_PER_MS
+
+
+@dataclass
+class Backend:
+    """The clients of one app: created without touching the network."""
+
+    settings: Settings
+    live: LiveState | None = None
+    storage: Storage | None = None
+    live_problem: str = ""
+    storage_problem: str = ""
+
+    @classmethod
+    def open(cls, settings: Settings) -> Backend:
+        backend = cls(settings)
+        try:
+            backend.live = open_live_state(settings)
+        except ConfigError as exc:
+            backend.live_problem = str(exc)
+        try:
+            backend.storage = open_storage(settings)
+        except ConfigError as exc:
+            backend.storage_problem = str(exc)
+        return backend
+
+    def close(self) -> None:
+        if self.live is not None:
+            self.live.close()
+        if self.storage is not None:
+            self.storage.close()
+
+
+def install(server: flask.Flask, settings: Settings) -> Backend:
+    backend = Backend.open(settings)
+    server.extensions[EXTENSION] = backend
+    return backend
+
+
+def backend() -> Backend:
+    """The clients of the app serving the current request."""
+    found: Backend = flask.current_app.extensions[EXTENSION]
+    return found
+
+
+# -- live state -----------------------------------------------------------------------------------
+
+
+@dataclass
+class LiveData:
+    """One read of the live snapshot. `connected` False: `error` says why, the rest is empty."""
+
+    read_ms: int
+    connected: bool = True
+    error: str = ""
+    kpi_ts: int = 0
+    kpis: list[dict[str, Any]] = field(default_factory=list)
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+    latest: dict[str, dict[str, Reading]] = field(default_factory=dict)
+    last_seen: dict[str, int] = field(default_factory=dict)
+    districts: dict[str, str] = field(default_factory=dict)
+    counters: dict[str, int] = field(default_factory=dict)
+
+
+def read_live(at_ms: int | None = None) -> LiveData:
+    """Everything the wall screen shows, from the live state; never raises."""
+    read_at = now_ms() if at_ms is None else at_ms
+    b = backend()
+    if b.live is None:
+        return LiveData(read_at, connected=False, error=b.live_problem)
+    try:
+        kpi_ts, kpis = b.live.kpis()
+        return LiveData(
+            read_at,
+            kpi_ts=kpi_ts,
+            kpis=kpis,
+            alerts=b.live.alerts(),
+            latest={m: b.live.latest(m) for m in MEASUREMENTS},
+            last_seen=b.live.last_seen(),
+            districts=b.live.districts(),
+            counters=b.live.counters(),
+        )
+    except IocError as exc:
+        return LiveData(read_at, connected=False, error=str(exc))
+
+
+def read_alerts() -> tuple[list[dict[str, Any]], str]:
+    """(alert states, error text)."""
+    b = backend()
+    if b.live is None:
+        return [], b.live_problem
+    try:
+        return b.live.alerts(), ""
+    except IocError as exc:
+        return [], str(exc)
+
+
+def read_deadletters(count: int = 200) -> tuple[list[dict[str, Any]], str]:
+    b = backend()
+    if b.live is None:
+        return [], b.live_problem
+    try:
+        return b.live.deadletters(count), ""
+    except IocError as exc:
+        return [], str(exc)
+
+
+def request_ack(alert_id: str, by: str, comment: str) -> str:
+    """Queue an acknowledgement; returns "" when queued, else the reason (key or error text).
+
+    Only an alert that is `active` right now can be acknowledged (the KPI engine checks again).
+    """
+    b = backend()
+    if b.live is None:
+        return b.live_problem
+    try:
+        states = {a.get("alert_id"): a for a in b.live.alerts()}
+        if states.get(alert_id, {}).get("state") != "active":
+            return "ack_not_active"
+        b.live.request_ack(alert_id, by, comment, now_ms())
+    except IocError as exc:
+        return str(exc)
+    return ""
+
+
+# -- storage --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StorageResult:
+    frame: pd.DataFrame
+    error: str = ""
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame({"time": pd.Series([], dtype="datetime64[ns, UTC]")})
+
+
+def history(
+    measurement: str,
+    field_name: str,
+    time_range: TimeRange,
+    *,
+    where: Mapping[str, str | Sequence[str]] | None = None,
+    group_by: Sequence[str] = (),
+    aggregate: str = "mean",
+    max_buckets: int = 300,
+) -> StorageResult:
+    """One field bucketed by the storage (InfluxQL GROUP BY time) into at most `max_buckets`."""
+    b = backend()
+    if b.storage is None:
+        return StorageResult(_empty(), b.storage_problem)
+    try:
+        frame = b.storage.history(
+            measurement,
+            field_name,
+            time_range,
+            where=where or None,
+            group_by=group_by,
+            aggregate=aggregate,
+            max_buckets=max_buckets,
+        )
+    except (IocError, ValueError) as exc:
+        return StorageResult(_empty(), str(exc))
+    return StorageResult(frame)
+
+
+def records(
+    measurement: str,
+    time_range: TimeRange,
+    *,
+    where: Mapping[str, str | Sequence[str]] | None = None,
+    limit: int = RECORDS_LIMIT,
+) -> StorageResult:
+    """Raw points, newest first."""
+    b = backend()
+    if b.storage is None:
+        return StorageResult(_empty(), b.storage_problem)
+    try:
+        frame = b.storage.records(measurement, time_range, where=where or None, limit=limit)
+    except (IocError, ValueError) as exc:
+        return StorageResult(_empty(), str(exc))
+    return StorageResult(frame)

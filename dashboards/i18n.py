@@ -1,0 +1,260 @@
+"""The one translation table: every label the dashboard shows. Vietnamese first (the default).
+
+`t(key, lang)` looks a label up; district names, place names and KPI names come from their own
+registries (`ioc.places`, `ioc.kpis.registry`) through the helpers below, so they are never
+re-typed here. Numbers follow the language: 1.234,5 in Vietnamese, 1,234.5 in English.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from ioc.kpis.spec import KpiSpec
+from ioc.places import DISTRICTS, PLACES
+
+LANGS = ("vi", "en")
+DEFAULT_LANG = "vi"
+
+TEXT: Mapping[str, tuple[str, str]] = {
+    # shell and navigation
+    "app_title": (
+        "Trung tâm Điều hành Thông minh tỉnh Cao Bằng",
+        "Cao Bằng Intelligent Operations Center",
+    ),
+    "app_short": ("IOC Cao Bằng", "Cao Bằng IOC"),
+    "switch_lang": ("English", "Tiếng Việt"),
+    "page_wall": ("Màn hình tổng hợp", "Wall screen"),
+    "page_environment": ("Môi trường", "Environment"),
+    "page_traffic": ("Giao thông & camera", "Traffic & cameras"),
+    "page_services": ("Dịch vụ công", "Public services"),
+    "page_devices": ("Thiết bị & luồng dữ liệu", "Devices & feeds"),
+    "back_to_wall": ("← Màn hình tổng hợp", "← Wall screen"),
+    # wall groups and status
+    "group_city": ("Chỉ số đô thị", "City indicators"),
+    "group_services": ("Dịch vụ đô thị thông minh", "Smart-service KPIs"),
+    "group_health": ("Tình trạng thiết bị", "Device health"),
+    "alerts": ("Cảnh báo", "Alerts"),
+    "no_alerts": ("Không có cảnh báo", "No alerts"),
+    "more_alerts": ("và {n} cảnh báo khác", "and {n} more alerts"),
+    "map": ("Bản đồ tỉnh Cao Bằng", "Cao Bằng province map"),
+    "map_border": ("Biên giới Việt – Trung", "Vietnam–China border"),
+    "map_outline": ("Ranh giới tỉnh (phác họa, gần đúng)", "Province edge (sketch, approximate)"),
+    "legend_ok": ("bình thường", "normal"),
+    "legend_warning": ("cảnh báo", "warning"),
+    "legend_critical": ("nghiêm trọng / mất kết nối", "critical / offline"),
+    "legend_no_data": ("chưa có dữ liệu", "no data"),
+    "map_sites": ("Thiết bị (theo huyện)", "Devices (by district)"),
+    "map_places": ("Địa điểm trọng điểm", "Key sites"),
+    "live_ok": ("Dữ liệu trực tiếp", "Live data"),
+    "live_lost": ("MẤT KẾT NỐI dữ liệu trực tiếp", "LIVE DATA CONNECTION LOST"),
+    "connection_lost": ("mất kết nối", "connection lost"),
+    "stale": ("DỮ LIỆU CŨ", "STALE"),
+    "no_data": ("chưa có dữ liệu", "no data yet"),
+    "kpi_engine_stale": ("chỉ số chưa được tính lại", "KPIs not recomputed"),
+    "updated_ago": ("cập nhật {age} trước", "updated {age} ago"),
+    "status_ok": ("Bình thường", "Normal"),
+    "status_warning": ("Cảnh báo", "Warning"),
+    "status_critical": ("Nghiêm trọng", "Critical"),
+    "status_unrated": ("", ""),
+    "status_no_data": ("Chưa có dữ liệu", "No data"),
+    "severity_info": ("THÔNG TIN", "INFO"),
+    "severity_warning": ("CẢNH BÁO", "WARNING"),
+    "severity_critical": ("NGHIÊM TRỌNG", "CRITICAL"),
+    "state_pending": ("đang theo dõi", "pending"),
+    "state_active": ("chưa xác nhận", "not acknowledged"),
+    "state_acknowledged": ("đã xác nhận: {by}", "acknowledged by {by}"),
+    "state_cleared": ("đã hết", "cleared"),
+    "worst_of": ("cao nhất: {what}", "worst: {what}"),
+    "count_ok": ("{ok}/{total} bình thường", "{ok}/{total} normal"),
+    "in_window_today": ("hôm nay", "today"),
+    "in_window_7d": ("7 ngày", "7 days"),
+    "in_window_1h": ("1 giờ qua", "last hour"),
+    "in_window_nowcast": ("theo giờ", "hourly"),
+    "in_window_now": ("hiện tại", "now"),
+    "province": ("Toàn tỉnh", "Province"),
+    # live indicators that are not KPIs
+    "ind_temperature": ("Nhiệt độ trung bình", "Mean temperature"),
+    "ind_rain": ("Lượng mưa lớn nhất", "Heaviest rain"),
+    "ind_noise": ("Tiếng ồn lớn nhất", "Loudest noise"),
+    "ind_humidity": ("Độ ẩm trung bình", "Mean humidity"),
+    # drill-down controls
+    "time_range": ("Khoảng thời gian", "Time range"),
+    "range_1h": ("1 giờ", "1 hour"),
+    "range_24h": ("24 giờ", "24 hours"),
+    "range_7d": ("7 ngày", "7 days"),
+    "range_custom": ("Tùy chọn", "Custom"),
+    "from": ("Từ", "From"),
+    "to": ("Đến", "To"),
+    "district": ("Huyện / thành phố", "District"),
+    "all_districts": ("Tất cả huyện", "All districts"),
+    "source": ("Nguồn (thiết bị)", "Source (device)"),
+    "all_sources": ("Tất cả nguồn", "All sources"),
+    "site": ("Địa điểm", "Site"),
+    "all_sites": ("Tất cả địa điểm", "All sites"),
+    "kind": ("Loại cảm biến", "Sensor kind"),
+    "field": ("Chỉ tiêu", "Measure"),
+    "feed": ("Luồng dữ liệu", "Feed"),
+    "channel": ("Kênh tiếp nhận", "Channel"),
+    "all_channels": ("Tất cả kênh", "All channels"),
+    "event": ("Sự kiện", "Event"),
+    "history": ("Diễn biến theo thời gian", "History"),
+    "breakdown": ("Theo huyện", "By district"),
+    "records": ("Bản ghi gốc", "Raw records"),
+    "export_csv": ("Xuất CSV", "Export CSV"),
+    "bucket": ("gộp {bucket} / điểm, {agg}", "{bucket} per point, {agg}"),
+    "agg_mean": ("trung bình", "mean"),
+    "agg_max": ("lớn nhất", "max"),
+    "agg_sum": ("tổng", "sum"),
+    "agg_count": ("số lượng", "count"),
+    "storage_error": ("Không đọc được kho dữ liệu: {error}", "Cannot read storage: {error}"),
+    "bad_range": ("Khoảng thời gian không hợp lệ", "Invalid time range"),
+    "rows_shown": ("{n} bản ghi mới nhất (tối đa {limit})", "{n} newest records (at most {limit})"),
+    "sources_table": ("Nguồn dữ liệu", "Sources"),
+    "last_seen": ("Lần cuối", "Last seen"),
+    "age": ("Tuổi dữ liệu", "Age"),
+    "online": ("trực tuyến", "online"),
+    "offline": ("mất kết nối", "offline"),
+    "counters": ("Bộ đếm luồng", "Feed counters"),
+    "deadletters": ("Bản tin bị từ chối", "Rejected messages"),
+    "time": ("Thời gian", "Time"),
+    "ticket_id": ("Mã hồ sơ", "Ticket"),
+    "service": ("Thủ tục", "Service"),
+    "due_ms": ("Hạn xử lý (ms)", "Due (ms)"),
+    "events": ("Sự kiện camera", "Camera events"),
+    "all_events": ("Tất cả sự kiện", "All events"),
+    "kind_air": ("Không khí", "Air"),
+    "kind_water": ("Nước, mưa", "Water, rain"),
+    "kind_weather": ("Thời tiết", "Weather"),
+    "kind_noise": ("Tiếng ồn", "Noise"),
+    "event_received": ("Tiếp nhận", "Received"),
+    "event_assigned": ("Phân công", "Assigned"),
+    "event_resolved": ("Giải quyết xong", "Resolved"),
+    "event_rejected": ("Từ chối", "Rejected"),
+    "event_reopened": ("Mở lại", "Reopened"),
+    "channel_online_l3": ("Trực tuyến một phần (mức 3)", "Online, partial (level 3)"),
+    "channel_online_l4": ("Trực tuyến toàn trình (mức 4)", "Online, full (level 4)"),
+    "channel_counter": ("Tại quầy", "At the counter"),
+    "channel_hotline_1022": ("Tổng đài 1022", "Hotline 1022"),
+    "channel_app": ("Ứng dụng", "App"),
+    "field_pm25": ("Bụi PM2.5", "PM2.5"),
+    "field_pm10": ("Bụi PM10", "PM10"),
+    "field_no2": ("NO₂", "NO₂"),
+    "field_so2": ("SO₂", "SO₂"),
+    "field_co": ("CO", "CO"),
+    "field_o3": ("O₃", "O₃"),
+    "field_level_cm": ("Mực nước", "Water level"),
+    "field_rain_mm": ("Lượng mưa", "Rain"),
+    "field_temp_c": ("Nhiệt độ", "Temperature"),
+    "field_humidity_pct": ("Độ ẩm", "Humidity"),
+    "field_wind_ms": ("Tốc độ gió", "Wind speed"),
+    "field_laeq_db": ("Mức ồn LAeq", "Noise LAeq"),
+    "field_vehicles_total": ("Lượng xe", "Vehicles"),
+    "field_avg_speed_kmh": ("Tốc độ trung bình", "Average speed"),
+    "field_occupancy_pct": ("Tỷ lệ chiếm dụng", "Occupancy"),
+    "field_queue_m": ("Chiều dài hàng chờ", "Queue length"),
+    "field_people": ("Số người", "People"),
+    "field_tickets": ("Số hồ sơ", "Tickets"),
+    "field_satisfaction": ("Mức độ hài lòng", "Satisfaction"),
+    "field_readings": ("Số bản tin nhận", "Readings received"),
+    "field_online": ("Tỷ lệ trực tuyến", "Share online"),
+    "feed_sensor": ("Cảm biến", "Sensors"),
+    "feed_camera": ("Camera", "Cameras"),
+    "feed_servicedesk": ("Bộ phận một cửa", "Service desks"),
+    "feed_status": ("Trạng thái thiết bị", "Device status"),
+    # acknowledgement
+    "acknowledge": ("Xác nhận", "Acknowledge"),
+    "ack_title": ("Xác nhận cảnh báo", "Acknowledge alert"),
+    "ack_by": ("Người xác nhận", "Your name"),
+    "ack_comment": ("Ghi chú", "Comment"),
+    "ack_submit": ("Gửi xác nhận", "Send acknowledgement"),
+    "cancel": ("Hủy", "Cancel"),
+    "ack_need_name": ("Cần nhập tên người xác nhận", "Enter your name"),
+    "ack_sent": (
+        "Đã gửi xác nhận, đang chờ hệ thống cập nhật",
+        "Acknowledgement sent, waiting for the system",
+    ),
+    "ack_failed": ("Không gửi được: {error}", "Could not send: {error}"),
+    "ack_not_active": (
+        "Cảnh báo này không còn chờ xác nhận",
+        "This alert no longer awaits acknowledgement",
+    ),
+}
+
+UNITS: Mapping[str, tuple[str, str]] = {
+    "tickets": ("hồ sơ", "tickets"),
+    "people": ("lượt", "visitors"),
+    "readings": ("bản tin", "readings"),
+    "h": ("giờ", "h"),
+    "m": ("m", "m"),
+    "%": ("%", "%"),
+    "AQI": ("", ""),
+    "BĐ": ("", ""),
+    "": ("", ""),
+}
+
+
+def lang_of(value: object) -> str:
+    """A supported language from user input (URL query), else the default."""
+    return value if isinstance(value, str) and value in LANGS else DEFAULT_LANG
+
+
+def _pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[1] if lang == "en" else pair[0]
+
+
+def t(key: str, lang: str, **values: object) -> str:
+    """The label `key` in `lang`, with `{placeholders}` filled from `values`."""
+    text = _pick(TEXT[key], lang)
+    return text.format(**values) if values else text
+
+
+def unit(name: str, lang: str) -> str:
+    pair = UNITS.get(name)
+    return _pick(pair, lang) if pair else name
+
+
+def feed_name(feed: str, lang: str) -> str:
+    pair = TEXT.get(f"feed_{feed}")
+    return _pick(pair, lang) if pair else feed
+
+
+def district_name(slug: str, lang: str) -> str:
+    district = DISTRICTS.get(slug)
+    if district is None:
+        return slug
+    return district.name_en if lang == "en" else district.name_vi
+
+
+def place_name(slug: str) -> str:
+    """A named place (ioc.places) in Vietnamese (proper names are not translated), else the slug."""
+    place = PLACES.get(slug)
+    return place.name_vi if place else slug
+
+
+def kpi_name(spec: KpiSpec, lang: str) -> str:
+    return spec.name_en if lang == "en" else spec.name_vi
+
+
+def number(value: float | None, decimals: int, lang: str) -> str:
+    """1234.5 -> "1.234,5" (vi) or "1,234.5" (en); None or NaN -> "—"."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    text = f"{value:,.{decimals}f}"
+    if lang == "en":
+        return text
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def duration(seconds: float, lang: str) -> str:
+    """A short age: 5 giây / 3 phút / 2 giờ / 4 ngày (en: 5 s / 3 min / 2 h / 4 d)."""
+    s = max(0, int(seconds))
+    if s < 60:
+        value, vi, en = s, "giây", "s"
+    elif s < 3600:
+        value, vi, en = s // 60, "phút", "min"
+    elif s < 86400:
+        value, vi, en = s // 3600, "giờ", "h"
+    else:
+        value, vi, en = s // 86400, "ngày", "d"
+    return f"{value} {en if lang == 'en' else vi}"

@@ -1,0 +1,84 @@
+"""Every component id of the dashboard, in one place. Never glue ids from strings elsewhere.
+
+Plain ids are constants; pattern-matching ids (one per tile, alert, page control) are made by
+the functions below, so a typo is an AttributeError at import, not a silent dead callback.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# -- shell (app.py) -----------------------------------------------------------------------------
+URL = "shell-url"
+SHELL = "shell"
+NAV = "shell-nav"
+NAV_TITLE = "shell-title"
+LANG_SWITCH = "shell-lang-switch"
+CLOCK = "shell-clock"
+CLOCK_TIMER = "shell-clock-timer"
+ROTATE_TIMER = "shell-rotate-timer"
+ROTATE_PAGES = "shell-rotate-pages"
+SHELL_SINK = "shell-sink"  # output of client-side callbacks that only act on the browser
+
+# -- wall screen ---------------------------------------------------------------------------------
+WALL = "wall"
+WALL_TIMER = "wall-timer"
+WALL_LANG = "wall-lang"
+WALL_STATUS = "wall-status"
+WALL_ALERTS = "wall-alerts"
+WALL_MAP = "wall-map"
+WALL_MAP_KEY = "wall-map-key"
+
+
+# -- tiles of the wall screen (one per tile key) ----------------------------------------------
+def tile(key: str | Any) -> dict[str, Any]:
+    """The whole tile (its className carries the status and the staleness)."""
+    return {"type": "tile", "key": key}
+
+
+def tile_value(key: str | Any) -> dict[str, Any]:
+    return {"type": "tile-value", "key": key}
+
+
+def tile_detail(key: str | Any) -> dict[str, Any]:
+    return {"type": "tile-detail", "key": key}
+
+
+def tile_age(key: str | Any) -> dict[str, Any]:
+    return {"type": "tile-age", "key": key}
+
+
+def control(page: str, name: str) -> dict[str, str]:
+    """A filter control of a drill-down page: range, start, end, district, source…"""
+    return {"type": "control", "page": page, "name": name}
+
+
+def page_part(page: str, name: str) -> str:
+    """A single element of a drill-down page (chart, grid, alert panel…)."""
+    return f"{page}-{name}"
+
+
+def ack_open(page: str, alert_id: str | Any) -> dict[str, Any]:
+    """The acknowledge button of one alert in a drill-down's alert panel."""
+    return {"type": "ack-open", "page": page, "alert": alert_id}
+
+
+# Parts of every drill-down page, used with page_part(page, ...).
+HISTORY = "history"
+BREAKDOWN = "breakdown"
+GRID = "grid"
+EXPORT = "export"
+QUERY = "query"  # the URL query string of the current view (pushed to the address bar)
+URL_SYNC = "url-sync"
+ALERTS = "alerts"
+ALERTS_TIMER = "alerts-timer"
+SUMMARY = "summary"
+PAGE_LANG = "lang"
+ACK_MODAL = "ack-modal"
+ACK_ALERT = "ack-alert"  # Store: the alert being acknowledged
+ACK_TEXT = "ack-text"
+ACK_BY = "ack-by"
+ACK_COMMENT = "ack-comment"
+ACK_SUBMIT = "ack-submit"
+ACK_CANCEL = "ack-cancel"
+ACK_FEEDBACK = "ack-feedback"

@@ -1,0 +1,2 @@
+"""One module per page: `wall` (`/`) and the drill-downs `environment`, `traffic`, `services`,
+`devices`. Each has `register(app)`, which registers the page and its callbacks on that app."""

@@ -1,0 +1,58 @@
+"""Traffic and cameras drill-down (`/traffic`): counts, speed, occupancy, queues, people."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+from dash import html
+
+from dashboards.drilldown import Choice, DrillDown, Measure
+from dashboards.i18n import place_name
+from dashboards.pages import common
+from ioc.places import PLACES
+
+PAGE = "traffic"
+MEASURES = (
+    Measure("vehicles_total", ("vehicles_total",), "sum", "xe"),
+    Measure("avg_speed_kmh", ("avg_speed_kmh",), "mean", "km/h"),
+    Measure("occupancy_pct", ("occupancy_pct",), "mean", "%"),
+    Measure("queue_m", ("queue_m",), "max", "m"),
+    Measure("people", ("people",), "sum", "people"),
+)
+COLUMNS = [
+    "time",
+    "district",
+    "source",
+    "site",
+    "vehicles_total",
+    "avg_speed_kmh",
+    "occupancy_pct",
+    "queue_m",
+    "people",
+    "events",
+    "events_max_severity",
+]
+
+
+def _sites(lang: str) -> list[dict[str, str]]:
+    """The named places; any other camera site is reached through the source filter."""
+    return [{"label": place_name(slug), "value": slug} for slug in PLACES]
+
+
+SPEC = DrillDown(
+    page=PAGE,
+    measurement=lambda state: "camera",
+    measures=lambda state: list(MEASURES),
+    choices=(Choice("site", "site", _sites),),
+    columns=lambda state: COLUMNS,
+)
+
+
+def layout(**query: Any) -> html.Div:
+    return common.layout(SPEC, query)
+
+
+def register(app: dash.Dash) -> None:
+    dash.register_page(__name__, path=f"/{PAGE}", layout=layout, name=PAGE, title=PAGE)
+    common.register(app, SPEC)

@@ -1,0 +1,270 @@
+"""The live snapshot as plain JSON: what the wall screen shows and `GET /api/v1/snapshot` serves.
+
+Pure functions of one `LiveData` read and the time `now_ms`; language-neutral (the page turns
+values and keys into text). Every tile, alert and source carries its timestamp and age.
+
+Staleness: a tile is stale when the newest reading behind it is older than its feed's
+`expected_interval_s` (ioc.feeds) plus `STALE_GRACE_S` for transport and batching, when the KPI
+engine has not evaluated for `KPI_STALE_S`, or when the live state cannot be read (then every
+tile is stale with reason `connection`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+from dashboards.data import LiveData
+from dashboards.tiles import Indicator, TileSpec, catalogue, decimals, derivation
+from ioc.feeds import FEEDS
+from ioc.kpis.spec import KpiSpec, parse_scope
+from ioc.model import Reading
+
+STALE_GRACE_S = 5.0
+KPI_STALE_S = 10.0
+OFFLINE_INTERVALS = 3
+LOCAL_TZ = timezone(timedelta(hours=7), "+07")
+STATUS_RANK = {"critical": 0, "warning": 1, "ok": 2, "unrated": 3, "no_data": 4}
+SEVERITY_RANK = {"critical": 0, "warning": 1, "info": 2}
+STATE_RANK = {"active": 0, "acknowledged": 1, "pending": 2, "cleared": 3}
+WALL_ALERT_STATES = frozenset({"active", "acknowledged", "cleared"})
+
+
+def iso(ms: int | None) -> str | None:
+    if not ms:
+        return None
+    moment = datetime.fromtimestamp(ms / 1000, UTC).astimezone(LOCAL_TZ)
+    return moment.isoformat("T", "milliseconds")
+
+
+def _age_s(now_ms: int, ms: int | None) -> float | None:
+    return None if not ms else round(max(0.0, (now_ms - ms) / 1000), 1)
+
+
+def _readings(live: LiveData, measurement: str) -> Iterable[Reading]:
+    return live.latest.get(measurement, {}).values()
+
+
+def _scoped(readings: Iterable[Reading], scope: str) -> list[Reading]:
+    """The readings a scope covers (province: all of them)."""
+    parts = parse_scope(scope)
+    out = []
+    for r in readings:
+        if "source" in parts and r.tags.get("source") != parts["source"]:
+            continue
+        if "site" in parts and r.tags.get("site") != parts["site"]:
+            continue
+        if "district" in parts and r.tags.get("district") != parts["district"]:
+            continue
+        out.append(r)
+    return out
+
+
+def _kpi_data_ms(spec: KpiSpec, scope: str, live: LiveData) -> int | None:
+    """Time of the newest reading behind a KPI value (None: the KPI spans several feeds)."""
+    d = derivation(spec)
+    if d.measurement is None:
+        return None
+    readings = [
+        r
+        for r in _readings(live, d.measurement)
+        if (d.kind is None or r.tags.get("kind") == d.kind)
+        and (d.site is None or r.tags.get("site") == d.site)
+    ]
+    return max((r.time_ms for r in _scoped(readings, scope)), default=None)
+
+
+def _worst(spec: KpiSpec, values: list[dict[str, Any]]) -> dict[str, Any]:
+    higher_better = spec.thresholds is not None and spec.thresholds.direction == "higher_is_better"
+
+    def rank(v: dict[str, Any]) -> tuple[int, float]:
+        number = v.get("value")
+        badness = 0.0 if number is None else (-number if higher_better else number)
+        return (STATUS_RANK.get(v.get("status", ""), 9), -badness)
+
+    return min(values, key=rank)
+
+
+def _kpi_tile(tile: TileSpec, live: LiveData, now_ms: int) -> dict[str, Any]:
+    spec = tile.kpi
+    assert spec is not None
+    window = spec.windows[0]
+    values = [v for v in live.kpis if v.get("id") == spec.id and v.get("window") == window]
+    out: dict[str, Any] = {
+        "kpi": spec.id,
+        "window": window,
+        "unit": spec.unit,
+        "decimals": decimals(spec.unit),
+        "target": spec.target,
+        "scopes": len(values),
+    }
+    hint = tile.hint
+    if not values:
+        return out | {"value": None, "status": "no_data", "data_ms": None}
+    if hint.headline == "count_ok":
+        ok = sum(1 for v in values if v.get("status") == "ok")
+        status = _worst(spec, values)["status"]
+        return out | {"value": None, "ok": ok, "total": len(values), "status": status}
+    province = [v for v in values if v.get("scope") == "province"]
+    chosen = province[0] if province else _worst(spec, values)
+    extra = {k: v for k, v in chosen.items() if k not in ("id", "window", "unit", "ts")}
+    data_ms = _kpi_data_ms(spec, chosen["scope"], live)
+    shown: dict[str, Any] = {}
+    if hint.label_extra and chosen.get("value") is not None:
+        shown["text"] = chosen.get(hint.label_extra) or hint.zero_label
+    if hint.detail_extra and chosen.get(hint.detail_extra) is not None:
+        shown["detail_value"] = chosen[hint.detail_extra]
+        shown["detail_unit"] = hint.detail_unit
+    worst_of = not province and len(values) > 1
+    return out | extra | shown | {"data_ms": data_ms, "worst_of": worst_of}
+
+
+def _indicator_tile(ind: Indicator, live: LiveData, now_ms: int) -> dict[str, Any]:
+    fresh_after = now_ms - OFFLINE_INTERVALS * FEEDS["sensor"].expected_interval_s * 1000
+    readings = [
+        r
+        for r in _readings(live, "sensor")
+        if r.tags.get("kind") == ind.kind and isinstance(r.fields.get(ind.field), int | float)
+    ]
+    used = [r for r in readings if r.time_ms >= fresh_after] or sorted(
+        readings, key=lambda r: r.time_ms
+    )[-1:]
+    numbers = [float(r.fields[ind.field]) for r in used]
+    value = None
+    if numbers:
+        value = sum(numbers) / len(numbers) if ind.aggregate == "mean" else max(numbers)
+    data_ms = max((r.time_ms for r in used), default=None)
+    return {
+        "indicator": ind.id,
+        "value": value,
+        "unit": ind.unit,
+        "decimals": ind.decimals,
+        "status": "unrated" if value is not None else "no_data",
+        "sources": len(used),
+        "data_ms": data_ms,
+    }
+
+
+def build_tile(tile: TileSpec, live: LiveData, now_ms: int) -> dict[str, Any]:
+    """One tile's view: value and status, data time and age, and whether it is stale (why)."""
+    base: dict[str, Any] = {"key": tile.key, "group": tile.group, "page": tile.page}
+    if not live.connected:
+        lost = {"value": None, "status": "no_data", "stale": True, "stale_reason": "connection"}
+        return base | lost
+    if tile.kpi is not None:
+        body = _kpi_tile(tile, live, now_ms)
+    else:
+        assert tile.indicator is not None
+        body = _indicator_tile(tile.indicator, live, now_ms)
+    data_ms = body.get("data_ms")
+    kpi_age = _age_s(now_ms, live.kpi_ts) if tile.kpi is not None else None
+    age = _age_s(now_ms, data_ms) if data_ms else kpi_age
+    has_value = body.get("value") is not None or body.get("ok") is not None
+    interval = tile.feed_interval_s
+    reason = None
+    if tile.kpi is not None and (kpi_age is None or kpi_age > KPI_STALE_S):
+        reason = "kpi_engine"
+    elif interval is not None and data_ms and age is not None and age > interval + STALE_GRACE_S:
+        reason = "data_age"
+    elif interval is not None and not data_ms and has_value:
+        reason = "data_age"  # a value but no live reading behind it
+    return (
+        base
+        | body
+        | {
+            "data_ms": data_ms or None,
+            "data_time": iso(data_ms),
+            "age_s": age,
+            "stale": reason is not None,
+            "stale_reason": reason,
+        }
+    )
+
+
+def build_alerts(live: LiveData, now_ms: int) -> list[dict[str, Any]]:
+    """The alerts for the wall, most urgent first: active, then acknowledged, then cleared."""
+    alerts = [a for a in live.alerts if a.get("state") in WALL_ALERT_STATES]
+    alerts.sort(
+        key=lambda a: (
+            STATE_RANK.get(a.get("state", ""), 9),
+            SEVERITY_RANK.get(a.get("severity", ""), 9),
+            a.get("raised_ms") or a.get("since_ms") or 0,
+        )
+    )
+    out = []
+    for a in alerts:
+        raised = a.get("raised_ms") or a.get("since_ms")
+        out.append(a | {"raised_time": iso(raised), "age_s": _age_s(now_ms, raised)})
+    return out
+
+
+def build_sources(live: LiveData, now_ms: int) -> list[dict[str, Any]]:
+    """Every source with its newest reading time, district, site/kind and health."""
+    online = {
+        v["scope"].removeprefix("source:"): v
+        for v in live.kpis
+        if v.get("id") == "devices.online" and str(v.get("scope", "")).startswith("source:")
+    }
+    sources: dict[str, dict[str, Any]] = {}
+    for feed, spec in FEEDS.items():
+        if feed == "status":
+            continue
+        for source, r in live.latest.get(spec.measurement, {}).items():
+            current = sources.get(source)
+            if current is not None and current["last_ms"] >= r.time_ms:
+                continue
+            sources[source] = {
+                "source": source,
+                "feed": feed,
+                "district": r.tags.get("district") or live.districts.get(source, ""),
+                "kind": r.tags.get("kind"),
+                "site": r.tags.get("site"),
+                "last_ms": r.time_ms,
+            }
+    out = []
+    for source, s in sorted(sources.items()):
+        interval = FEEDS[s["feed"]].expected_interval_s
+        age = _age_s(now_ms, s["last_ms"]) or 0.0
+        kpi = online.get(source)
+        if kpi is not None:
+            is_online = kpi.get("value") == 1.0
+        else:
+            is_online = age <= OFFLINE_INTERVALS * interval
+        out.append(
+            s
+            | {
+                "last_time": iso(s["last_ms"]),
+                "age_s": age,
+                "stale": age > interval + STALE_GRACE_S,
+                "online": is_online,
+                "offline_reason": kpi.get("reason") if kpi else None,
+            }
+        )
+    return out
+
+
+def build_snapshot(live: LiveData, now_ms: int) -> dict[str, Any]:
+    """The whole snapshot (JSON-able)."""
+    kpi_age = _age_s(now_ms, live.kpi_ts)
+    return {
+        "generated_ms": now_ms,
+        "generated_time": iso(now_ms),
+        "live": {"connected": live.connected, "error": live.error or None},
+        "kpis": {
+            "evaluated_ms": live.kpi_ts or None,
+            "evaluated_time": iso(live.kpi_ts),
+            "age_s": kpi_age,
+            "stale": kpi_age is None or kpi_age > KPI_STALE_S,
+            "values": live.kpis,
+        },
+        "tiles": [build_tile(tile, live, now_ms) for tile in catalogue()],
+        "alerts": build_alerts(live, now_ms),
+        "sources": build_sources(live, now_ms),
+        "counters": live.counters,
+    }
+
+
+def finite(value: object) -> bool:
+    return isinstance(value, int | float) and math.isfinite(value)

@@ -1,0 +1,135 @@
+"""A drill-down's state in its URL, so a supervisor can send a link that opens the same view.
+
+`ViewState.from_query(params)` reads (and sanitises: unknown values fall back to defaults, no
+user text ever reaches a query) what `to_query()` writes:
+
+    range=1h|24h|7d|custom  start=2026-11-28T08:00  end=2026-11-28T12:00  (local time, +07:00)
+    district=hoa-an,bao-lac  source=air-nuoc-hai  kind=air  field=pm25  site=…  event=…
+    channel=…  feed=…  alert=<alert id to acknowledge>  lang=vi|en  kiosk=1  rotate=SECONDS
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from datetime import datetime, timedelta, timezone
+from urllib.parse import urlencode
+
+from dashboards.i18n import DEFAULT_LANG, lang_of
+from ioc.model import NS_PER_S
+from ioc.places import DISTRICTS
+from ioc.storage import TimeRange
+
+LOCAL_TZ = timezone(timedelta(hours=7))
+RANGES: dict[str, int] = {"1h": 3600, "24h": 86400, "7d": 7 * 86400}
+DEFAULT_RANGE = "24h"
+CUSTOM = "custom"
+LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+_SLUG = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_ALERT_ID = re.compile(r"[A-Za-z0-9_.:|*-]{1,200}")
+_INT = re.compile(r"[0-9]{1,6}")
+
+
+def _slug(value: object) -> str:
+    return value if isinstance(value, str) and _SLUG.fullmatch(value) else ""
+
+
+def parse_local(value: object) -> datetime | None:
+    """`2026-11-28T08:00` (local, +07:00) -> aware datetime; anything else -> None."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=LOCAL_TZ) if moment.tzinfo is None else moment
+
+
+def format_local(moment: datetime) -> str:
+    return moment.astimezone(LOCAL_TZ).strftime(LOCAL_FORMAT)
+
+
+@dataclass(frozen=True, slots=True)
+class ViewState:
+    range: str = DEFAULT_RANGE
+    start: str = ""
+    end: str = ""
+    district: tuple[str, ...] = ()
+    source: str = ""
+    kind: str = ""
+    field: str = ""
+    site: str = ""
+    event: str = ""
+    channel: str = ""
+    feed: str = ""
+    alert: str = ""
+    lang: str = DEFAULT_LANG
+    kiosk: bool = False
+    rotate: int = 0
+
+    @classmethod
+    def from_query(cls, params: Mapping[str, object]) -> ViewState:
+        districts = params.get("district") or ()
+        if isinstance(districts, str):
+            districts = districts.split(",")
+        elif not isinstance(districts, list | tuple):
+            districts = ()
+        rng = params.get("range")
+        start = parse_local(params.get("start"))
+        end = parse_local(params.get("end"))
+        rotate = params.get("rotate")
+        alert = params.get("alert")
+        return cls(
+            range=rng
+            if isinstance(rng, str) and (rng in RANGES or rng == CUSTOM)
+            else DEFAULT_RANGE,
+            start=format_local(start) if start else "",
+            end=format_local(end) if end else "",
+            district=tuple(d for d in districts if d in DISTRICTS),
+            source=_slug(params.get("source")),
+            kind=_slug(params.get("kind")),
+            field=_slug(params.get("field")),
+            site=_slug(params.get("site")),
+            event=_slug(params.get("event")),
+            channel=_slug(params.get("channel")),
+            feed=_slug(params.get("feed")),
+            alert=alert if isinstance(alert, str) and _ALERT_ID.fullmatch(alert) else "",
+            lang=lang_of(params.get("lang")),
+            kiosk=params.get("kiosk") in ("1", "true", True),
+            rotate=int(rotate) if isinstance(rotate, str) and _INT.fullmatch(rotate) else 0,
+        )
+
+    def with_(self, **changes: object) -> ViewState:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    def to_query(self) -> str:
+        """`?range=…&…` with the non-default values only ("" when everything is default)."""
+        default = ViewState()
+        pairs: list[tuple[str, str]] = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value == getattr(default, f.name):
+                continue
+            if isinstance(value, tuple):
+                value = ",".join(value)
+            elif isinstance(value, bool):
+                value = "1"
+            pairs.append((f.name, str(value)))
+        return "?" + urlencode(pairs, safe=",:|") if pairs else ""
+
+    def time_range(self, now_ns: int) -> TimeRange | None:
+        """The range to query; None when a custom range is incomplete or backwards."""
+        if self.range in RANGES:
+            return TimeRange.last(RANGES[self.range], now_ns)
+        start, end = parse_local(self.start), parse_local(self.end)
+        if start is None or end is None or end <= start:
+            return None
+        return TimeRange(int(start.timestamp() * NS_PER_S), int(end.timestamp() * NS_PER_S))
+
+
+def shell_query(params: Mapping[str, object]) -> str:
+    """The query that travels between pages (language, kiosk, rotation), e.g. `?lang=en`."""
+    state = ViewState.from_query(params)
+    keep = ViewState(lang=state.lang, kiosk=state.kiosk, rotate=state.rotate)
+    return keep.to_query()
