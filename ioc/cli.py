@@ -287,6 +287,23 @@ def demo(
         raise typer.Exit(1) from None
 
 
+@app.command()
+def dashboard(
+    host: str = typer.Option("127.0.0.1", help="address to listen on"),
+    port: int = typer.Option(8050, help="port to listen on"),
+    debug: bool = typer.Option(False, help="Dash dev tools and reloader (never in production)"),
+) -> None:
+    """Serve the operations center (wall screen and drill-downs) for development.
+
+    Production: gunicorn --workers 4 --bind 0.0.0.0:8050 dashboards.app:server
+    (same IOC_* settings, plus IOC_DASHBOARD_SECRET_KEY shared by the workers).
+    """
+    from dashboards.app import create_app
+
+    settings = _settings()
+    create_app(settings, debug=debug).run(host=host, port=port, debug=debug)
+
+
 @bench_app.command("ingest")
 def bench_ingest(
     messages: int = typer.Option(100_000, "--messages", "-n", help="backlog size"),
