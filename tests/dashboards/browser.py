@@ -1,0 +1,79 @@
+"""Helpers for the browser tests: read Dash components with dict ids, wait with deadlines."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ioc.devservices import wait_until
+
+WAIT_S = 20.0
+
+
+def dom_id(component_id: dict[str, str]) -> str:
+    """The DOM id Dash gives a pattern-matching id (keys sorted, compact JSON)."""
+    return json.dumps(component_id, sort_keys=True, separators=(",", ":"))
+
+
+def text_of(dash_duo: Any, component_id: dict[str, str] | str) -> str:
+    key = dom_id(component_id) if isinstance(component_id, dict) else component_id
+    return (
+        dash_duo.driver.execute_script(
+            "const e = document.getElementById(arguments[0]); return e ? e.innerText : null;", key
+        )
+        or ""
+    )
+
+
+def class_of(dash_duo: Any, component_id: dict[str, str] | str) -> str:
+    key = dom_id(component_id) if isinstance(component_id, dict) else component_id
+    return (
+        dash_duo.driver.execute_script(
+            "const e = document.getElementById(arguments[0]); return e ? e.className : null;", key
+        )
+        or ""
+    )
+
+
+def wait_text(dash_duo: Any, component_id: Any, fragment: str, timeout: float = WAIT_S) -> str:
+    return wait_until(
+        lambda: fragment in (text := text_of(dash_duo, component_id)) and text,
+        timeout=timeout,
+        interval=0.2,
+        message=f"{fragment!r} in {component_id} (has {text_of(dash_duo, component_id)!r})",
+    )
+
+
+def wait_class(dash_duo: Any, component_id: Any, css_class: str, present: bool = True,
+               timeout: float = WAIT_S) -> str:  # fmt: skip
+    def check() -> str | bool:
+        classes = class_of(dash_duo, component_id)
+        return classes if (css_class in classes.split()) == present and classes else False
+
+    return wait_until(
+        check,
+        timeout=timeout,
+        interval=0.2,
+        message=f"class {css_class!r} {'on' if present else 'off'} {component_id} "
+        f"(has {class_of(dash_duo, component_id)!r})",
+    )
+
+
+def set_viewport(dash_duo: Any, width: int = 1920, height: int = 1080) -> None:
+    dash_duo.driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+    )
+
+
+def body_text(dash_duo: Any) -> str:
+    return dash_duo.driver.execute_script("return document.body.innerText") or ""
+
+
+def wait_body(dash_duo: Any, fragment: str, timeout: float = WAIT_S) -> str:
+    return wait_until(
+        lambda: fragment in (text := body_text(dash_duo)) and text,
+        timeout=timeout,
+        interval=0.2,
+        message=f"{fragment!r} on the page",
+    )

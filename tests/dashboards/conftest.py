@@ -1,0 +1,160 @@
+"""Fixtures for the dashboard tests: the real pipeline (Mosquitto → collector with its KPI engine →
+InfluxDB + Redis), a small MQTT publisher, the app, and headless Chromium for `dash_duo`.
+
+Browser options: `--headless` is switched on here (dash[testing]'s own option), and Chromium gets
+the flags it needs as root on a machine without internet.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+import paho.mqtt.client as mqtt
+import pytest
+from paho.mqtt.enums import CallbackAPIVersion
+from selenium.webdriver.chrome.options import Options
+
+from collectors.collector import Collector
+from dashboards.app import create_app
+from ioc.kpis.runner import runner_from_settings
+from ioc.live.redis import RedisLiveState
+from ioc.settings import Settings, load_settings
+from ioc.storage.influx import InfluxStorage
+
+CHROME_FLAGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--hide-scrollbars",
+    "--window-size=1920,1080",
+)
+
+
+@pytest.hookimpl(trylast=True)  # after pytest's own thread-exception hook is installed
+def pytest_configure(config: pytest.Config) -> None:
+    config.option.headless = True
+    # dash[testing] stops its threaded Flask server by injecting SystemExit into its threads; a
+    # request thread that gets it is reported as an unhandled thread exception. Only that one is
+    # dropped here; every other thread exception still reaches pytest.
+    report = threading.excepthook
+
+    def hook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_type is SystemExit:
+            return
+        report(args)
+
+    threading.excepthook = hook
+
+
+# selenium 4.2 (pinned by dash[testing]) calls urllib3 APIs deprecated in urllib3 2.x: not ours.
+SELENIUM_WARNINGS = (
+    "ignore:HTTPResponse.getheader\\(\\) is deprecated:DeprecationWarning",
+    "ignore:HTTPResponse.getheaders\\(\\) is deprecated:DeprecationWarning",
+)
+HERE = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if HERE in Path(str(item.path)).parents:
+            for warning in SELENIUM_WARNINGS:
+                item.add_marker(pytest.mark.filterwarnings(warning))
+
+
+def pytest_setup_options() -> Options:
+    """dash[testing] collects the hook's results in a list and uses the first."""
+    options = Options()
+    for flag in CHROME_FLAGS:
+        options.add_argument(flag)
+    return options
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def iso(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).isoformat()
+
+
+@pytest.fixture
+def settings(mosquitto, influxdb, influx_db, redis_url) -> Settings:
+    return load_settings(
+        mqtt_url=mosquitto.url,
+        mqtt_client_id="dash-test-collector",
+        influx_url=influxdb.url,
+        influx_token="test",
+        influx_bucket=influx_db,
+        redis_url=redis_url,
+        batch_wait_ms=20,
+    )
+
+
+@pytest.fixture
+def live(settings) -> Iterator[RedisLiveState]:
+    state = RedisLiveState(settings.redis_url)
+    yield state
+    state.close()
+
+
+@pytest.fixture
+def collector(settings) -> Iterator[Collector]:
+    """A real collector with its KPI engine, consuming from the test broker."""
+    storage = InfluxStorage(settings.influx_url, "test", "ioc", settings.influx_bucket)
+    live = RedisLiveState(settings.redis_url)
+    runner = runner_from_settings(settings, live, storage)
+    collector = Collector(settings, storage, live, kpis=runner)
+    thread = threading.Thread(target=collector.run, daemon=True)
+    thread.start()
+    assert collector.transport.wait_connected(10)
+    yield collector
+    collector.stop()
+    thread.join(10)
+    storage.close()
+    live.close()
+
+
+class Publisher:
+    """Publishes wire-contract payloads at QoS 1 and waits for the broker's acknowledgement."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+        self.client.connect(host, port)
+        self.client.loop_start()
+
+    def send(self, topic: str, payload: object) -> None:
+        data = payload.encode() if isinstance(payload, str) else orjson.dumps(payload)
+        self.client.publish(topic, data, qos=1).wait_for_publish(10)
+
+    def sensor(self, district: str, source: str, kind: str, values: dict, ts_ms: int) -> None:
+        self.send(f"ioc/sensor/{district}/{source}", {"ts": ts_ms, "kind": kind, "values": values})
+
+    def camera(self, district: str, source: str, site: str, ts_ms: int, **fields: object) -> None:
+        self.send(f"ioc/camera/{district}/{source}", {"ts": ts_ms, "site": site, **fields})
+
+    def close(self) -> None:
+        self.client.loop_stop()
+        self.client.disconnect()
+
+
+@pytest.fixture
+def publish(mosquitto) -> Iterator[Publisher]:
+    publisher = Publisher("127.0.0.1", mosquitto.port)
+    yield publisher
+    publisher.close()
+
+
+@pytest.fixture
+def app(settings):
+    app = create_app(settings)
+    yield app
+    app.server.extensions["ioc_dashboard"].close()

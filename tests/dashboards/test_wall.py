@@ -1,0 +1,149 @@
+"""Wall screen in headless Chromium, fed through the real path: MQTT → collector (with its KPI
+engine) → Redis → page."""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboards import ids
+from dashboards.tiles import indicator_key, kpi_key
+from ioc.devservices import wait_until
+from tests.dashboards.browser import (
+    body_text,
+    class_of,
+    set_viewport,
+    wait_body,
+    wait_class,
+    wait_text,
+)
+from tests.dashboards.conftest import now_ms
+
+pytestmark = pytest.mark.services
+
+TEMP = indicator_key("temperature")
+AQI = kpi_key("air.vn_aqi")
+
+
+def test_wall001_shows_published_values_and_updates_after_a_new_message(
+    app, collector, publish, dash_duo
+):
+    publish.sensor("hoa-an", "t-weather-1", "weather", {"temp_c": 21.5}, now_ms())
+    # Two hours of PM2.5 at 30 µg/m³: NowCast 30, sub-index 60, band "Trung bình".
+    for hours_ago in (1, 0):
+        publish.sensor("hoa-an", "t-air-1", "air", {"pm25": 30.0}, now_ms() - hours_ago * 3_600_000)
+    dash_duo.start_server(app)
+    wait_text(dash_duo, ids.tile_value(TEMP), "21,5")
+    wait_text(dash_duo, ids.tile_value(AQI), "60")
+    assert "Trung bình" in wait_text(dash_duo, ids.tile_value(AQI), "Trung bình")
+    publish.sensor("hoa-an", "t-weather-1", "weather", {"temp_c": 23.0}, now_ms())
+    wait_text(dash_duo, ids.tile_value(TEMP), "23,0")
+    assert "giây trước" in wait_text(dash_duo, ids.tile_age(TEMP), "cập nhật")
+    assert "tile--stale" not in class_of(dash_duo, ids.tile(TEMP)).split()
+
+
+def test_wall002_a_tile_goes_grey_and_says_stale_when_its_feed_stops(
+    app, collector, publish, dash_duo
+):
+    # The sensor feed is expected every 60 s: a reading 57 s old is fresh for a few seconds more.
+    publish.sensor("bao-lac", "t-weather-2", "weather", {"temp_c": 18.4}, now_ms() - 57_000)
+    dash_duo.start_server(app)
+    wait_text(dash_duo, ids.tile_value(TEMP), "18,4")
+    wait_class(dash_duo, ids.tile(TEMP), "tile--stale", present=True, timeout=30)
+    assert "DỮ LIỆU CŨ" in wait_text(dash_duo, ids.tile_age(TEMP), "DỮ LIỆU CŨ")
+    # Fresh data again: the tile is live again.
+    publish.sensor("bao-lac", "t-weather-2", "weather", {"temp_c": 19.0}, now_ms())
+    wait_class(dash_duo, ids.tile(TEMP), "tile--stale", present=False)
+    wait_text(dash_duo, ids.tile_value(TEMP), "19,0")
+
+
+def test_wall003_lost_live_state_greys_every_tile(app, collector, publish, redis_server, dash_duo):
+    publish.sensor("hoa-an", "t-weather-3", "weather", {"temp_c": 20.0}, now_ms())
+    dash_duo.start_server(app)
+    wait_text(dash_duo, ids.tile_value(TEMP), "20,0")
+    redis_server.stop()
+    try:
+        wait_text(dash_duo, ids.WALL_STATUS, "MẤT KẾT NỐI")
+        wait_text(dash_duo, ids.tile_age(TEMP), "MẤT KẾT NỐI")
+        stale = dash_duo.driver.execute_script(
+            "return [...document.querySelectorAll('.tile')]"
+            ".map(t => t.classList.contains('tile--stale'))"
+        )
+        assert stale and all(stale)
+        assert "20,0" not in body_text(dash_duo)  # no old number shown as if fresh
+    finally:
+        redis_server.start()
+
+
+def test_wall004_fits_1920x1080_without_scrolling_and_kiosk_hides_chrome(app, collector, dash_duo):
+    dash_duo.start_server(app)
+    set_viewport(dash_duo)
+    dash_duo.driver.get(dash_duo.server_url + "/?kiosk=1")
+    wait_class(dash_duo, ids.SHELL, "kiosk")
+    wait_text(dash_duo, ids.WALL_STATUS, "Dữ liệu trực tiếp")
+    size = dash_duo.driver.execute_script(
+        "const d = document.documentElement;"
+        "return [d.scrollHeight, window.innerHeight, d.scrollWidth, window.innerWidth,"
+        " getComputedStyle(document.getElementById('wall')).cursor,"
+        " getComputedStyle(document.getElementById('shell-nav')).display]"
+    )
+    scroll_h, inner_h, scroll_w, inner_w, cursor, nav = size
+    assert (inner_w, inner_h) == (1920, 1080)
+    assert scroll_h <= inner_h and scroll_w <= inner_w
+    assert cursor == "none" and nav == "none"
+    # without kiosk the navigation is there, and it still fits
+    dash_duo.driver.get(dash_duo.server_url + "/")
+    wait_text(dash_duo, ids.NAV, "Môi trường")
+    scroll_h = dash_duo.driver.execute_script("return document.documentElement.scrollHeight")
+    assert scroll_h <= 1080
+
+
+def test_wall005_nothing_is_fetched_from_another_host(app, collector, dash_duo):
+    dash_duo.start_server(app)
+    wait_text(dash_duo, ids.WALL_STATUS, "Dữ liệu trực tiếp")
+    wait_until(lambda: dash_duo.driver.execute_script("return document.fonts.status") == "loaded")
+    urls = dash_duo.driver.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name)"
+        ".concat([...document.querySelectorAll('script[src],link[href]')]"
+        ".map(e => e.src || e.href))"
+    )
+    assert urls
+    foreign = [u for u in urls if not u.startswith(dash_duo.server_url)]
+    assert foreign == []
+    fonts = dash_duo.driver.execute_script(
+        "return [...document.fonts].filter(f => f.status === 'loaded').map(f => f.family)"
+    )
+    assert any("Be Vietnam Pro" in f for f in fonts)
+
+
+def test_wall006_alert_from_the_real_engine_is_acknowledged_from_its_drill_down(
+    app, collector, publish, dash_duo
+):
+    # A camera that speaks and then publishes its Last Will "offline": rule device.offline.
+    publish.camera("quang-hoa", "t-cam-1", "t-site", now_ms(), queue_m=20.0)
+    wait_until(lambda: "t-cam-1" in collector.kpis.state.seen, timeout=10)
+    publish.send("ioc/status/t-cam-1", "offline")
+    dash_duo.start_server(app)
+    wait_text(dash_duo, ids.WALL_ALERTS, "t-cam-1")
+    wait_text(dash_duo, ids.WALL_ALERTS, "chưa xác nhận")
+    # the list is re-rendered every second: click in the page, not through a stale handle
+    dash_duo.driver.execute_script(f"document.querySelector('#{ids.WALL_ALERTS} a').click()")
+    modal = ids.page_part("devices", ids.ACK_MODAL)
+    dash_duo.wait_for_element(f"#{modal}", timeout=10)
+    wait_text(dash_duo, ids.page_part("devices", ids.ACK_TEXT), "t-cam-1")
+    dash_duo.find_element(f"#{ids.page_part('devices', ids.ACK_SUBMIT)}").click()
+    wait_text(dash_duo, ids.page_part("devices", ids.ACK_FEEDBACK), "Cần nhập tên")
+    dash_duo.find_element(f"#{ids.page_part('devices', ids.ACK_BY)}").send_keys("Nông Văn Nam")
+    dash_duo.find_element(f"#{ids.page_part('devices', ids.ACK_COMMENT)}").send_keys(
+        "Đã cử kỹ thuật"
+    )
+    dash_duo.find_element(f"#{ids.page_part('devices', ids.ACK_SUBMIT)}").click()
+    wait_text(dash_duo, ids.page_part("devices", ids.ALERTS), "đã xác nhận: Nông Văn Nam")
+    alert = next(a for a in collector.kpis.alerts.values() if a.scope == "source:t-cam-1")
+    assert (alert.state, alert.acked_by, alert.ack_comment) == (
+        "acknowledged",
+        "Nông Văn Nam",
+        "Đã cử kỹ thuật",
+    )
+    dash_duo.driver.get(dash_duo.server_url + "/")
+    wait_text(dash_duo, ids.WALL_ALERTS, "đã xác nhận: Nông Văn Nam")
+    assert wait_body(dash_duo, "CẢNH BÁO")
