@@ -77,3 +77,35 @@ def wait_body(dash_duo: Any, fragment: str, timeout: float = WAIT_S) -> str:
         interval=0.2,
         message=f"{fragment!r} on the page",
     )
+
+
+def wait_stored(collector: Any, count: int, timeout: float = WAIT_S) -> None:
+    """Until the collector has written `count` readings to storage (the drill-downs read it)."""
+    wait_until(
+        lambda: collector.pipeline.stats.stored_readings >= count,
+        timeout=timeout,
+        message=f"{count} readings stored",
+    )
+
+
+def control(dash_duo: Any, page: str, name: str) -> Any:
+    from selenium.webdriver.common.by import By
+
+    from dashboards import ids
+
+    # By.ID becomes a CSS selector, which the quotes of a JSON id break; XPath takes them.
+    return dash_duo.driver.find_element(By.XPATH, f"//*[@id='{dom_id(ids.control(page, name))}']")
+
+
+def click_radio(dash_duo: Any, page: str, name: str, value: str) -> None:
+    element = control(dash_duo, page, name)
+    element.find_element("css selector", f"input[value='{value}']").click()
+
+
+def wait_url(dash_duo: Any, fragment: str, timeout: float = WAIT_S) -> str:
+    return wait_until(
+        lambda: fragment in (url := dash_duo.driver.current_url) and url,
+        timeout=timeout,
+        interval=0.2,
+        message=f"{fragment!r} in the address bar ({dash_duo.driver.current_url})",
+    )
