@@ -1,0 +1,200 @@
+"""Callbacks called directly (no browser), against the real Redis and InfluxDB of the fixtures."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+from dash import no_update
+
+from dashboards.app import update_shell
+from dashboards.drilldown import compute_view
+from dashboards.pages import common, devices, environment, wall
+from dashboards.tiles import catalogue, indicator_key, kpi_key
+from dashboards.urlstate import ViewState
+from ioc.kpis.registry import KPIS
+from ioc.kpis.spec import make_value
+from ioc.live.base import LiveUpdate
+from ioc.model import NS_PER_MS, Reading
+from ioc.settings import load_settings
+from ioc.storage.influx import InfluxStorage
+from tests.dashboards.conftest import now_ms
+
+pytestmark = pytest.mark.services
+
+
+def reading(measurement, source, district, ts_ms, tags=None, **fields):
+    all_tags = {"district": district, "source": source, **(tags or {})}
+    return Reading(measurement, ts_ms * NS_PER_MS, all_tags, fields)
+
+
+def tile_ids():
+    return [{"type": "tile", "key": spec.key} for spec in catalogue()]
+
+
+def refresh(app, map_key=None, lang="vi"):
+    with app.server.test_request_context():
+        return wall.refresh(1, {"lang": lang, "query": ""}, tile_ids(), map_key)
+
+
+def test_wall_refresh_renders_live_values_and_alerts(app, live):
+    now = now_ms()
+    update = LiveUpdate()
+    update.add_readings([reading("sensor", "w-1", "hoa-an", now, {"kind": "weather"}, temp_c=24.5)])
+    live.apply(update)
+    spec = KPIS["border.queue_m"]
+    live.set_kpis([make_value(spec, "site:ta-lung-border-gate", "now", 620.0, now).to_dict()], now)
+    live.set_alerts(
+        [
+            {
+                "rule": "border.queue_long",
+                "scope": "site:ta-lung-border-gate",
+                "state": "active",
+                "severity": "warning",
+                "since_ms": now - 700_000,
+                "value": 620.0,
+                "updated_ms": now,
+                "alert_id": "border.queue_long:site:ta-lung-border-gate:1",
+                "raised_ms": now - 60_000,
+                "message_vi": "Hàng chờ tại cửa khẩu Tà Lùng dài 620 m",
+                "message_en": "Queue at Ta Lung border gate is 620 m long",
+            }
+        ]
+    )
+    values, _details, _ages, classes, alerts, _status, status_class, figure, key = refresh(app)
+    keys = [spec.key for spec in catalogue()]
+    temp = keys.index(indicator_key("temperature"))
+    queue = keys.index(kpi_key("border.queue_m"))
+    assert values[temp][0].children == "24,5"
+    assert "tile--critical" in classes[queue]  # 620 m >= critical 500 m
+    assert "tile--stale" in classes[queue]  # no camera reading behind it in the live state
+    assert "Hàng chờ tại cửa khẩu Tà Lùng dài 620 m" in str(alerts)
+    assert "/traffic?alert=border.queue_long" in str(alerts)
+    assert status_class.endswith("--ok")
+    assert figure["data"] and key
+    assert refresh(app, map_key=key)[7] is no_update  # the map is only sent when it changed
+    english = refresh(app, lang="en")
+    assert "Queue at Ta Lung border gate" in str(english[4])
+
+
+def test_wall_refresh_without_live_state_marks_every_tile_connection_lost(influx_db, influxdb):
+    from dashboards.app import create_app
+
+    settings = load_settings(redis_url="redis://127.0.0.1:9/0", influx_url=influxdb.url)
+    app = create_app(settings)
+    _values, _details, ages, classes, _alerts, _status, status_class, *_ = refresh(app)
+    assert all("tile--stale" in c for c in classes)
+    assert all("MẤT KẾT NỐI" in str(age) for age in ages)
+    assert status_class.endswith("--lost")
+    with app.server.test_client() as client:
+        response = client.get("/api/v1/snapshot")
+    assert response.status_code == 503
+    assert orjson.loads(response.data)["live"]["connected"] is False
+
+
+def test_snapshot_api_serves_what_the_wall_shows(app, live):
+    now = now_ms()
+    update = LiveUpdate()
+    update.add_readings([reading("sensor", "n-1", "bao-lam", now, {"kind": "noise"}, laeq_db=58.0)])
+    live.apply(update)
+    with app.server.test_client() as client:
+        response = client.get("/api/v1/snapshot")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    body = orjson.loads(response.data)
+    noise = next(t for t in body["tiles"] if t["key"] == indicator_key("noise"))
+    assert noise["value"] == 58.0 and noise["stale"] is False and noise["data_ms"] == now
+    assert noise["data_time"].endswith("+07:00")
+    assert body["sources"][0]["source"] == "n-1"
+    assert {"kpis", "alerts", "counters", "generated_time"} <= set(body)
+
+
+def test_acknowledge_validates_and_queues_for_the_engine(app, live):
+    alert_id = "device.offline:source:cam-9:1"
+    live.set_alerts(
+        [
+            {
+                "alert_id": alert_id,
+                "rule": "device.offline",
+                "scope": "source:cam-9",
+                "state": "active",
+                "severity": "warning",
+                "message_vi": "Thiết bị cam-9 (camera) mất kết nối",
+            }
+        ]
+    )
+    opener = {"type": "ack-open", "page": "devices", "alert": alert_id}
+    with app.server.test_request_context():
+        is_open, chosen, _feedback, text = common.acknowledge(opener, 1, "", "", "", "vi")
+        assert (is_open, chosen) == (True, alert_id)
+        assert "cam-9" in text
+        assert common.acknowledge(opener, 0, "", "", "", "vi")[0] is no_update  # re-render
+        no_name = common.acknowledge("devices-ack-submit", 1, alert_id, "  ", "x", "vi")
+        assert no_name[:3] == (True, alert_id, "Cần nhập tên người xác nhận")
+        done = common.acknowledge("devices-ack-submit", 2, alert_id, "Lan", "đã xử lý", "vi")
+        assert done[0] is False
+    (request,) = live.take_ack_requests()
+    assert (request["alert_id"], request["by"], request["comment"]) == (alert_id, "Lan", "đã xử lý")
+    live.set_alerts([{"alert_id": alert_id, "state": "acknowledged", "rule": "device.offline"}])
+    with app.server.test_request_context():
+        again = common.acknowledge("devices-ack-submit", 3, alert_id, "Lan", "", "vi")
+    assert again[2] == "Cảnh báo này không còn chờ xác nhận"
+
+
+def test_drilldown_view_is_bucketed_in_influxdb_and_filtered(app, settings):
+    storage = InfluxStorage(settings.influx_url, "test", "ioc", settings.influx_bucket)
+    now = now_ms()
+    storage.write(
+        [
+            reading("sensor", "a-1", "hoa-an", now - m * 60_000, {"kind": "air"}, pm25=10.0 + m)
+            for m in range(1, 30)
+        ]
+        + [reading("sensor", "a-2", "bao-lac", now - 120_000, {"kind": "air"}, pm25=50.0)]
+    )
+    storage.close()
+    state = ViewState.from_query({"range": "1h"})
+    with app.server.test_request_context():
+        view = compute_view(environment.SPEC, environment.SPEC.normalise(state))
+        only = compute_view(
+            environment.SPEC, environment.SPEC.normalise(state.with_(district=("bao-lac",)))
+        )
+    names = {trace["name"] for trace in view["history"]["data"]}
+    assert names == {"Hòa An", "Bảo Lạc"}
+    assert len(view["rows"]) == 30
+    assert view["columns"][0]["headerName"] == "Thời gian"
+    assert "30 giây / điểm" in view["summary"]  # 1 h in at most 300 buckets
+    assert [r["source"] for r in only["rows"]] == ["a-2"]
+    bars = only["breakdown"]["data"][0]
+    assert bars["y"] == ["Bảo Lạc"] and bars["x"] == [50.0]
+
+
+def test_drilldown_bad_custom_range_says_so(app):
+    state = ViewState.from_query({"range": "custom", "start": "2026-11-02T10:00", "end": "x"})
+    with app.server.test_request_context():
+        view = compute_view(environment.SPEC, state)
+    assert view["summary"] == "Khoảng thời gian không hợp lệ" and view["rows"] == []
+
+
+def test_devices_sources_callback_reads_the_live_state(app, live):
+    update = LiveUpdate()
+    now = now_ms()
+    update.add_readings([reading("camera", "c-1", "ha-lang", now, {"site": "x"}, people=3)])
+    update.count({"stored:camera": 1})
+    live.apply(update)
+    with app.server.test_request_context():
+        rows, _columns, counters = devices.live_sources(1, {"lang": "en"})
+    assert rows[0]["Source (device)"] == "c-1" and rows[0]["District"] == "Ha Lang"
+    assert "stored:camera: 1" in counters
+
+
+def test_shell_carries_language_kiosk_and_rotation():
+    title, nav, switch, other, classes, interval, disabled = update_shell(
+        "/traffic", "?lang=en&kiosk=1&rotate=30&district=hoa-an"
+    )
+    assert title == "Cao Bằng Intelligent Operations Center"
+    assert switch == "Tiếng Việt" and other == "vi"
+    assert classes == "shell kiosk"
+    assert (interval, disabled) == (30_000, False)
+    hrefs = [link.href for link in nav]
+    assert hrefs[0] == "/?lang=en&kiosk=1&rotate=30"  # filters stay on their page
+    assert "shell__link--active" in nav[2].className
+    assert update_shell("/", "")[5:] == (5000, True)

@@ -1,0 +1,113 @@
+"""The snapshot's tiles: headline choice, data age and staleness (pure functions)."""
+
+from __future__ import annotations
+
+from dashboards.data import LiveData
+from dashboards.snapshot import KPI_STALE_S, STALE_GRACE_S, build_snapshot, build_tile
+from dashboards.tiles import catalogue, indicator_key, kpi_key
+from ioc.kpis.registry import KPIS
+from ioc.kpis.spec import KpiSpec, Thresholds, make_value
+from ioc.model import NS_PER_MS, Reading
+
+NOW = 1_800_000_000_000
+
+
+def tile(key):
+    return next(t for t in catalogue() if t.key == key)
+
+
+def camera(source, site, ts_ms, **fields):
+    tags = {"district": "quang-hoa", "source": source, "site": site}
+    return Reading("camera", ts_ms * NS_PER_MS, tags, fields)
+
+
+def live_with(kpis, readings=(), kpi_ts=NOW):
+    latest = {}
+    for r in readings:
+        latest.setdefault(r.measurement, {})[r.source] = r
+    return LiveData(read_ms=NOW, kpi_ts=kpi_ts, kpis=[v.to_dict() for v in kpis], latest=latest)
+
+
+def test_a_site_kpi_is_fresh_then_stale_by_its_cameras_age():
+    spec = KPIS["border.queue_m"]
+    value = make_value(spec, "site:ta-lung-border-gate", "now", 120.0, NOW)
+    fresh = camera("cam-1", "ta-lung-border-gate", NOW - 30_000, queue_m=120.0)
+    view = build_tile(tile(kpi_key(spec.id)), live_with([value], [fresh]), NOW)
+    assert (view["value"], view["stale"], view["age_s"]) == (120.0, False, 30.0)
+    late_ms = NOW - int((60 + STALE_GRACE_S + 1) * 1000)
+    late = camera("cam-1", "ta-lung-border-gate", late_ms, queue_m=120.0)
+    view = build_tile(tile(kpi_key(spec.id)), live_with([value], [late]), NOW)
+    assert (view["stale"], view["stale_reason"]) == (True, "data_age")
+    # another site's fresh camera does not make this tile fresh
+    other = camera("cam-2", "ban-gioc-waterfall", NOW, people=3)
+    view = build_tile(tile(kpi_key(spec.id)), live_with([value], [late, other]), NOW)
+    assert view["stale"] is True
+
+
+def test_kpis_not_recomputed_make_kpi_tiles_stale():
+    spec = KPIS["servicedesk.backlog"]
+    value = make_value(spec, "province", "now", 5, NOW)
+    old = NOW - int((KPI_STALE_S + 1) * 1000)
+    view = build_tile(tile(kpi_key(spec.id)), live_with([value], kpi_ts=old), NOW)
+    assert view["stale_reason"] == "kpi_engine"
+
+
+def test_province_value_is_the_headline_else_the_worst_scope():
+    aqi = KPIS["air.vn_aqi"]
+    values = [
+        make_value(aqi, "source:a", "nowcast", 40, NOW, band=1),
+        make_value(aqi, "province", "nowcast", 160, NOW, band=4, station="b"),
+    ]
+    assert build_tile(tile(kpi_key(aqi.id)), live_with(values), NOW)["value"] == 160
+    water = KPIS["water.level_vs_alarm"]
+    gauges = [
+        make_value(water, "source:g1", "now", 0.5, NOW, label="", level_cm=100.0),
+        make_value(water, "source:g2", "now", 2.4, NOW, label="BĐ2", level_cm=700.0),
+    ]
+    view = build_tile(tile(kpi_key(water.id)), live_with(gauges), NOW)
+    assert (view["scope"], view["text"], view["detail_value"], view["worst_of"]) == (
+        "source:g2",
+        "BĐ2",
+        700.0,
+        True,
+    )
+    on_time = KPIS["servicedesk.on_time_rate"]  # higher is better: the lowest is the worst
+    rates = [
+        make_value(on_time, "district:hoa-an", "today", 70.0, NOW),
+        make_value(on_time, "district:ha-lang", "today", 99.0, NOW),
+    ]
+    view = build_tile(tile(kpi_key(on_time.id)), live_with(rates), NOW)
+    assert view["scope"] == "district:hoa-an"
+
+
+def test_device_health_counts_sources_online():
+    spec = KPIS["devices.online"]
+    values = [make_value(spec, f"source:s{i}", "now", float(i != 0), NOW) for i in range(4)]
+    view = build_tile(tile(kpi_key(spec.id)), live_with(values), NOW)
+    assert (view["ok"], view["total"], view["status"], view["stale"]) == (3, 4, "critical", False)
+
+
+def test_indicator_without_readings_says_no_data_not_stale():
+    view = build_tile(tile(indicator_key("rain")), live_with([]), NOW)
+    assert (view["value"], view["stale"], view["status"]) == (None, False, "no_data")
+
+
+def test_a_new_kpi_in_the_registry_gets_a_tile_without_page_code(monkeypatch):
+    spec = KpiSpec(
+        id="tourism.parking",
+        name_vi="Bãi đỗ xe còn trống",
+        name_en="Free parking",
+        unit="%",
+        formula="free ÷ total",
+        scopes=("site",),
+        windows=("now",),
+        derives_from="measurement camera: occupancy_pct",
+        thresholds=Thresholds("higher_is_better", 20.0, 5.0),
+    )
+    monkeypatch.setitem(KPIS, spec.id, spec)
+    new = tile(kpi_key(spec.id))
+    assert (new.group, new.page, new.feed_interval_s) == ("city", "traffic", 60.0)
+    value = make_value(spec, "site:ban-gioc-waterfall", "now", 3.0, NOW)
+    snapshot = build_snapshot(live_with([value]), NOW)
+    view = next(t for t in snapshot["tiles"] if t["key"] == kpi_key(spec.id))
+    assert (view["value"], view["status"]) == (3.0, "critical")

@@ -1,0 +1,36 @@
+"""The theme: VN_AQI colours in the CSS are those of Decision 1459/QĐ-TCMT (ioc.aqi), assets are
+local, and values are large enough to read across the room."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from dashboards.theme import text_on
+from ioc.aqi import BANDS
+
+ASSETS = Path(__file__).parents[2] / "dashboards" / "assets"
+CSS = (ASSETS / "10-theme.css").read_text(encoding="utf-8")
+
+
+def test_aqi_band_colours_match_the_decision():
+    for band in BANDS:
+        rule = re.search(rf"\.aqi-band-{band.level} {{ background: rgb\(([^)]*)\)", CSS)
+        assert rule, band
+        assert tuple(int(x) for x in rule.group(1).split(",")) == band.rgb
+
+
+def test_values_are_at_least_24px():
+    sizes = re.findall(r"\.tile__number \{[^}]*font-size: (\d+)px", CSS)
+    assert sizes and min(int(s) for s in sizes) >= 24
+
+
+def test_no_stylesheet_or_font_points_at_another_host():
+    for css in ASSETS.glob("*.css"):
+        assert not re.search(r"url\(\s*['\"]?(https?:)?//", css.read_text(encoding="utf-8")), css
+    assert sorted(p.name for p in (ASSETS / "fonts").glob("*vietnamese-700*.woff2"))
+
+
+def test_text_on_colour_is_readable():
+    assert text_on("#ffff00") == "#000000"
+    assert text_on("#7e0023") == "#ffffff"

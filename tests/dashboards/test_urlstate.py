@@ -1,0 +1,31 @@
+"""A drill-down's state in the URL: round trip, defaults left out, bad input sanitised."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from dashboards.urlstate import ViewState, shell_query
+
+
+def test_round_trip_keeps_the_view():
+    state = ViewState.from_query(
+        {"range": "custom", "start": "2026-11-02T08:00", "end": "2026-11-02T12:30",
+         "district": "hoa-an,bao-lac", "kind": "water", "field": "level_cm", "lang": "en"}
+    )  # fmt: skip
+    query = state.to_query()
+    assert ViewState.from_query(dict(parse_qsl(query[1:]))) == state
+    span = state.time_range(0)
+    assert span is not None and (span.end_ns - span.start_ns) == 4.5 * 3600 * 10**9
+
+
+def test_defaults_are_not_written_and_bad_values_dropped():
+    assert ViewState.from_query({}).to_query() == ""
+    state = ViewState.from_query(
+        {"range": "1y", "district": "atlantis,ha-lang", "source": "x'; DROP", "rotate": "-5",
+         "lang": "fr", "alert": "a b"}
+    )  # fmt: skip
+    assert state == ViewState(district=("ha-lang",))
+
+
+def test_shell_query_keeps_only_what_travels_between_pages():
+    assert shell_query({"lang": "en", "kiosk": "1", "district": "ha-lang"}) == "?lang=en&kiosk=1"
