@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Set up a Debian machine for the IOC: Debian packages (when missing) and the Python environment.
 # Usage: scripts/setup.sh [--services] [--browser]
-#   --services  Mosquitto, InfluxDB 1.6 and Redis (the test suite starts its own instances)
+#   --services  Mosquitto, InfluxDB 1.6 and Redis (the test suite starts its own instances), and
+#               docker-compose 1.29, which validates docker-compose.yml without a Docker engine
+#               (installed without recommends: no engine comes with it)
 #   --browser   Chromium and ChromeDriver (browser tests, screenshots)
 # Idempotent: runs apt-get only for what is missing, pip only when pyproject.toml changed.
 set -euo pipefail
@@ -14,7 +16,8 @@ command -v python3 >/dev/null 2>&1 || want+=(python3)
 for arg in "$@"; do
   case "$arg" in
     --services) need mosquitto mosquitto; need mosquitto_sub mosquitto-clients
-                need influxd influxdb; need redis-server redis-server ;;
+                need influxd influxdb; need redis-server redis-server
+                need docker-compose docker-compose ;;
     --browser)  need chromium chromium; need chromedriver chromium-driver ;;
     *) echo "unknown option: $arg" >&2; exit 2 ;;
   esac

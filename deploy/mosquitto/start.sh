@@ -1,0 +1,50 @@
+#!/bin/sh
+# Command of the mosquitto service (eclipse-mosquitto:2, busybox sh; also runs under dash).
+#
+# 1. Broker config = the repository's mosquitto.conf (shared with the tests) + production.conf
+#    + `password_file` and `acl_file` lines pointing at the files below.
+# 2. Password file = the device credentials in deploy/mosquitto/passwd + the service users:
+#    `collector` (MQTT_COLLECTOR_PASSWORD, required) and `simulator` (MQTT_SIMULATOR_PASSWORD,
+#    only when set). Their hashes never live in the repository.
+# 3. exec mosquitto with it.
+#
+# The paths default to where docker-compose.yml mounts the files; the tests point them at a
+# temporary folder and pass --prepare-only (steps 1 and 2, then exit).
+set -eu
+
+base_conf=${MOSQUITTO_BASE_CONF:-/etc/ioc/mosquitto.conf}
+deploy_dir=${MOSQUITTO_DEPLOY_DIR:-/etc/ioc/mosquitto}
+run_dir=${MOSQUITTO_RUN_DIR:-/mosquitto/run}
+
+if [ -z "${MQTT_COLLECTOR_PASSWORD:-}" ]; then
+  echo "start.sh: MQTT_COLLECTOR_PASSWORD is not set" >&2
+  exit 2
+fi
+
+mkdir -p "$run_dir"
+chmod 0700 "$run_dir"
+umask 077
+cp "$deploy_dir/passwd" "$run_dir/passwd"
+mosquitto_passwd -b "$run_dir/passwd" collector "$MQTT_COLLECTOR_PASSWORD"
+if [ -n "${MQTT_SIMULATOR_PASSWORD:-}" ]; then
+  mosquitto_passwd -b "$run_dir/passwd" simulator "$MQTT_SIMULATOR_PASSWORD"
+fi
+
+{
+  cat "$base_conf"
+  echo
+  echo "# ---- $deploy_dir/production.conf"
+  cat "$deploy_dir/production.conf"
+  echo "password_file $run_dir/passwd"
+  echo "acl_file $deploy_dir/acl"
+} > "$run_dir/mosquitto.conf"
+
+# As root (the container), Mosquitto drops to its own user: let that user re-read the files.
+if [ "$(id -u)" = 0 ] && id mosquitto >/dev/null 2>&1; then
+  chown -R mosquitto:mosquitto "$run_dir"
+fi
+
+if [ "${1:-}" = "--prepare-only" ]; then
+  exit 0
+fi
+exec mosquitto -c "$run_dir/mosquitto.conf"
