@@ -5,8 +5,9 @@ takes them in batches (by size and by time). The inbox needs no bound of its own
 never has more unacknowledged messages out to us than the session's receive maximum (MQTT 5) or
 its `max_inflight_messages` (3.1.1), and we acknowledge only after storing.
 
-With a `KpiRunner`, the same thread feeds it every stored batch and lets it evaluate KPIs and
-alerts about once a second (`IOC_KPI_INTERVAL_MS`).
+With a `KpiRunner`, the same thread feeds it every stored batch (or, behind a `$share` group,
+every message through `KpiFeed`) and lets it evaluate KPIs and alerts about once a second
+(`IOC_KPI_INTERVAL_MS`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import threading
 import time
 from collections.abc import Sequence
 
+from collectors.kpi_feed import KpiFeed
 from collectors.mqtt import MqttTransport
 from collectors.pipeline import Pipeline, Stopping
 from ioc.feeds import FEEDS
@@ -58,6 +60,8 @@ class Collector:
             receive_maximum=settings.inbox_size,
         )
         self.kpis = kpis
+        # Sharing the load: the KPI engine needs every message, not our share (see kpi_feed).
+        shared = bool(settings.mqtt_share_group)
         self.pipeline = Pipeline(
             storage,
             live,
@@ -65,7 +69,12 @@ class Collector:
             ack=self.transport.ack,
             window_len=settings.window_len,
             stop_event=self._stop,
-            on_stored=kpis.add if kpis is not None else None,
+            on_stored=kpis.add if kpis is not None and not shared else None,
+        )
+        self.kpi_feed = (
+            KpiFeed(settings, kpis, self.pipeline.with_district)
+            if kpis is not None and shared
+            else None
         )
 
     @property
@@ -78,6 +87,8 @@ class Collector:
         if self.kpis is not None:
             self.kpis.rebuild()
         self.transport.start()
+        if self.kpi_feed is not None:
+            self.kpi_feed.start()
         period_s = self.settings.kpi_interval_ms / 1000
         next_tick = time.monotonic()
         try:
@@ -94,11 +105,15 @@ class Collector:
                         break
                 else:
                     self.pipeline.flush_live_backlog()
+                if self.kpi_feed is not None:
+                    self.kpi_feed.drain()
                 if self.kpis is not None and time.monotonic() >= next_tick:
                     self.kpis.tick()
                     next_tick = time.monotonic() + period_s
         finally:
             self.transport.stop()
+            if self.kpi_feed is not None:
+                self.kpi_feed.stop()
 
     def start(self) -> None:
         """Run in a background thread (tests, the embedded demo)."""

@@ -53,6 +53,7 @@ class MqttTransport:
         protocol: str = "5",
         receive_maximum: int = 10_000,
         keepalive_s: int = 30,
+        persistent: bool = True,
     ) -> None:
         self.address = address
         self.topic_filters = list(topic_filters)
@@ -60,6 +61,7 @@ class MqttTransport:
         self._v5 = protocol == "5"
         self._receive_maximum = max(1, min(receive_maximum, 65_535))
         self._keepalive_s = keepalive_s
+        self._persistent = persistent
         self._epoch = 0
         self._connected = threading.Event()
         self._fatal: BrokerError | None = None
@@ -69,7 +71,7 @@ class MqttTransport:
             CallbackAPIVersion.VERSION2,
             client_id=client_id,
             protocol=mqtt.MQTTv5 if self._v5 else mqtt.MQTTv311,
-            clean_session=None if self._v5 else False,
+            clean_session=None if self._v5 else not persistent,
             manual_ack=True,
         )
         if address.username:
@@ -90,13 +92,13 @@ class MqttTransport:
         properties = None
         if self._v5:
             properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
-            properties.SessionExpiryInterval = SESSION_EXPIRY_S
+            properties.SessionExpiryInterval = SESSION_EXPIRY_S if self._persistent else 0
             properties.ReceiveMaximum = self._receive_maximum
         self.client.connect_async(
             self.address.host,
             self.address.port,
             keepalive=self._keepalive_s,
-            clean_start=False,  # MQTT 5 only; 3.1.1 uses clean_session=False above
+            clean_start=not self._persistent,  # MQTT 5 only; 3.1.1 uses clean_session above
             properties=properties,
         )
         self.client.loop_start()

@@ -108,7 +108,7 @@ class Pipeline:
                 rejections.append(_rejection(feed, message, exc))
                 continue
             for reading in decoded:
-                readings.append(self._with_district(reading))
+                readings.append(self.with_district(reading))
                 origins.append(index)
 
         stored = self._store(readings, origins, batch, rejections)
@@ -139,7 +139,8 @@ class Pipeline:
 
     # -- steps ------------------------------------------------------------------------------
 
-    def _with_district(self, reading: Reading) -> Reading:
+    def with_district(self, reading: Reading) -> Reading:
+        """The reading with its district: `status` points get the one their source was seen in."""
         district = reading.tags.get("district")
         if district:
             self._districts[reading.source] = district

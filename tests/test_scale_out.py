@@ -186,11 +186,6 @@ def test_a_stopped_replica_keeps_its_share_queued_in_the_broker_until_it_returns
         back.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="KpiRunner.add is fed by its own collector's pipeline only: behind a $share group "
-    "the one KPI engine folds about half of the stored readings (its share)",
-)
 def test_the_one_kpi_engine_folds_the_readings_both_collectors_store(replicas):
     result = simulate(replicas, 3000)
     wait_all_received(replicas, result)
