@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime, timedelta
 
 from ioc.settings import Settings, load_settings
+from ioc.storage.base import TimeRange
 from simulators.publisher import SimConfig, SimResult, run_simulation
+
+# A Monday morning in Cao Bằng (08:00 +07:00), two days back: desks are open, nothing is "ahead".
+_two_days_ago = datetime.now(UTC).replace(hour=1, minute=0, second=0, microsecond=0) - timedelta(2)
+SIM_START = _two_days_ago - timedelta(days=_two_days_ago.weekday())
+EVERYTHING = TimeRange(
+    int((SIM_START - timedelta(days=1)).timestamp() * 1e9),
+    int((datetime.now(UTC) + timedelta(days=2)).timestamp() * 1e9),
+)
+DATA_FEEDS = ("sensor", "camera", "servicedesk")
 
 
 def settings_from_env(env: dict[str, str]) -> Settings:

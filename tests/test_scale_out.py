@@ -9,7 +9,6 @@ both collectors have subscribed, so every message counts.)
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -19,21 +18,12 @@ from ioc.kpis.runner import runner_from_settings
 from ioc.live.redis import RedisLiveState
 from ioc.model import Reading
 from ioc.settings import Settings
-from ioc.storage.base import TimeRange
 from ioc.storage.influx import InfluxStorage
 from simulators.publisher import SimConfig, SimResult, run_simulation
-from tests.helpers import settings_from_env
+from tests.helpers import DATA_FEEDS, EVERYTHING, SIM_START, settings_from_env
 
 pytestmark = pytest.mark.services
 
-# A Monday morning in Cao Bằng (08:00 +07:00), two days back: desks are open, nothing is "ahead".
-_two_days_ago = datetime.now(UTC).replace(hour=1, minute=0, second=0, microsecond=0) - timedelta(2)
-SIM_START = _two_days_ago - timedelta(days=_two_days_ago.weekday())
-EVERYTHING = TimeRange(
-    int((SIM_START - timedelta(days=1)).timestamp() * 1e9),
-    int((datetime.now(UTC) + timedelta(days=2)).timestamp() * 1e9),
-)
-DATA_FEEDS = ("sensor", "camera", "servicedesk")
 GROUP = "collectors"
 
 

@@ -5,7 +5,7 @@ import signal
 import subprocess
 import sys
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import orjson
 import paho.mqtt.client as mqtt
@@ -20,18 +20,9 @@ from ioc.storage.base import TimeRange
 from ioc.storage.influx import InfluxStorage
 from simulators.city import device_by_source
 from simulators.publisher import SimConfig, SimResult, run_simulation
-from tests.helpers import Background, settings_from_env
+from tests.helpers import DATA_FEEDS, EVERYTHING, SIM_START, Background, settings_from_env
 
 pytestmark = pytest.mark.services
-
-# A Monday morning in Cao Bằng (08:00 +07:00), two days back: desks are open, nothing is "ahead".
-_two_days_ago = datetime.now(UTC).replace(hour=1, minute=0, second=0, microsecond=0) - timedelta(2)
-SIM_START = _two_days_ago - timedelta(days=_two_days_ago.weekday())
-EVERYTHING = TimeRange(
-    int((SIM_START - timedelta(days=1)).timestamp() * 1e9),
-    int((datetime.now(UTC) + timedelta(days=2)).timestamp() * 1e9),
-)
-DATA_FEEDS = ("sensor", "camera", "servicedesk")
 
 
 @pytest.fixture
