@@ -24,6 +24,7 @@ from dashboards.urlstate import ViewState
 from ioc.storage import TimeRange
 
 HISTORY_BUCKETS = 300
+COUNT_BUCKET_S = 300  # counts of readings: buckets of 5 min at least, or 60 s feeds alias
 BREAKDOWN_BUCKETS = 48
 TAG_FILTERS = ("kind", "site", "event", "channel")
 
@@ -161,11 +162,15 @@ def compute_view(spec: DrillDown, state: ViewState, now_ns: int | None = None) -
     where = spec.where(state)
     tag = spec.series_tag(state)
     unit = unit_label(measure.unit, lang)
-    hist = _history(spec, measurement, measure, span, where, tag, HISTORY_BUCKETS)
+    buckets = HISTORY_BUCKETS
+    if measure.aggregate == "count":
+        span_s = (span.end_ns - span.start_ns) // 10**9
+        buckets = max(1, min(HISTORY_BUCKETS, span_s // COUNT_BUCKET_S))
+    hist = _history(spec, measurement, measure, span, where, tag, buckets)
     per_district = _history(spec, measurement, measure, span, where, "district", BREAKDOWN_BUCKETS)
     raw = data.records(measurement, span, where=where)
     rows, columns = grid.rows(raw.frame, lang, spec.columns(state))
-    bucket_s = span.bucket_seconds(HISTORY_BUCKETS)
+    bucket_s = span.bucket_seconds(buckets)
     summary = " · ".join(
         [
             t(

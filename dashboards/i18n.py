@@ -114,6 +114,7 @@ TEXT: Mapping[str, tuple[str, str]] = {
     "last_seen": ("Lần cuối", "Last seen"),
     "age": ("Tuổi dữ liệu", "Age"),
     "online": ("trực tuyến", "online"),
+    "state": ("Trạng thái", "State"),
     "offline": ("mất kết nối", "offline"),
     "counters": ("Bộ đếm luồng", "Feed counters"),
     "deadletters": ("Bản tin bị từ chối", "Rejected messages"),

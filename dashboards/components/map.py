@@ -24,15 +24,14 @@ RANK = {"critical": 0, "warning": 1, "stale": 2, "ok": 3, "no_data": 4}
 ACTIVE = frozenset({"active", "acknowledged"})
 # Label placement where centres are close (the city, Hòa An and the city-centre place overlap).
 DISTRICT_LABEL = {
-    "hoa-an": "top center",
-    "ha-quang": "bottom left",
-    "thach-an": "bottom left",
-    "trung-khanh": "bottom left",
+    "hoa-an": "bottom left",
+    "nguyen-binh": "bottom left",
+    "quang-hoa": "middle right",
 }
 PLACE_LABEL = {
     "ban-gioc-waterfall": "top left",
     "ta-lung-border-gate": "bottom right",
-    "pac-bo-relic-site": "top center",
+    "pac-bo-relic-site": "top left",
 }
 
 
@@ -116,7 +115,8 @@ def figure(snapshot: dict[str, Any], lang: str) -> dict[str, Any]:
             "y": [DISTRICTS[d].lat for d in slugs],
             "mode": "markers+text",
             "text": [
-                f"{district_name(d, lang)} {state[d]['online']}/{state[d]['total']}" for d in slugs
+                f"{district_name(d, lang)}<br>{state[d]['online']}/{state[d]['total']}"
+                for d in slugs
             ],
             "textposition": [DISTRICT_LABEL.get(d, "bottom center") for d in slugs],
             "textfont": {"size": 16, "color": theme.TEXT},

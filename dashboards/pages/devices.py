@@ -80,7 +80,7 @@ def live_sources(n: int | None, base: dict[str, Any] | None) -> tuple[list, list
             t("district", lang): district_name(s["district"], lang),
             t("last_seen", lang): (s["last_time"] or "")[:19].replace("T", " "),
             t("age", lang): s["age_s"],
-            "online": t("online", lang) if s["online"] else t("offline", lang),
+            t("state", lang): t("online", lang) if s["online"] else t("offline", lang),
         }
         for s in build_sources(live, live.read_ms)
     ]

@@ -1,0 +1,124 @@
+"""Take 1920×1080 screenshots of every page with the simulator running (not a test).
+
+    python -m tests.dashboards.screenshots docs/screenshots [--wait-alerts 240]
+
+Starts throw-away Mosquitto, InfluxDB and Redis (ioc.devservices), a collector with its KPI
+engine, the simulator (scenario `flood`, started 2.6 simulated hours back so the run is near its
+peak now and the history has a rise to show, then paced by the clock), and the app; waits until
+the KPI engine has raised flood alerts and acknowledges one the way a supervisor would; then
+saves the wall screen (Vietnamese, English, kiosk) and each drill-down with headless Chromium.
+It lives with the tests because it wires every package together, as the tests do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from selenium import webdriver
+from werkzeug.serving import make_server
+
+from collectors.collector import Collector
+from dashboards.app import create_app
+from ioc.devservices import DevServices, wait_until
+from ioc.kpis.runner import runner_from_settings
+from ioc.live.redis import RedisLiveState
+from ioc.settings import load_settings
+from ioc.storage.influx import InfluxStorage
+from simulators.publisher import SimConfig, run_simulation
+from tests.dashboards.conftest import CHROME_FLAGS
+
+PORT = 8057
+PAGES = (
+    ("/", "wall.png"),
+    ("/?lang=en", "wall-en.png"),
+    ("/?kiosk=1", "wall-kiosk.png"),
+    ("/environment?kind=water&field=level_cm", "environment.png"),
+    ("/traffic?field=queue_m", "traffic.png"),
+    ("/services?range=7d", "services.png"),
+    ("/devices?range=1h", "devices.png"),
+)
+
+
+def browser() -> webdriver.Chrome:
+    options = webdriver.ChromeOptions()
+    for flag in ("--headless", *CHROME_FLAGS):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(options=options)
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 1920, "height": 1080, "deviceScaleFactor": 1, "mobile": False},
+    )
+    return driver
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--wait-alerts", type=float, default=240.0)
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    stop = threading.Event()
+    with DevServices() as services:
+        services.influxdb.create_database("ioc")
+        env = services.env(database="ioc")
+        settings = load_settings(**{k.removeprefix("IOC_").lower(): v for k, v in env.items()})
+        storage = InfluxStorage(settings.influx_url, "x", "ioc", settings.influx_bucket)
+        live = RedisLiveState(settings.redis_url)
+        collector = Collector(
+            settings, storage, live, kpis=runner_from_settings(settings, live, storage)
+        )
+        threading.Thread(target=collector.run, daemon=True).start()
+        assert collector.transport.wait_connected(15)
+        config = SimConfig(
+            mqtt_url=settings.mqtt_url,
+            scenario="flood",
+            seed=7,
+            start=datetime.now(UTC) - timedelta(hours=2.6),
+            rate=3000,
+            max_ahead_s=0,
+        )
+        threading.Thread(target=run_simulation, args=(config,), kwargs={"stop": stop}).start()
+        server = make_server("127.0.0.1", PORT, create_app(settings).server, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            print("waiting for the KPI engine to raise flood alerts …", flush=True)
+            alerts = wait_until(
+                lambda: [a for a in live.alerts() if a["state"] == "active"],
+                timeout=args.wait_alerts,
+                interval=2,
+                message="active alerts",
+            )
+            first = sorted(alerts, key=lambda a: a["alert_id"])[0]
+            live.request_ack(first["alert_id"], "Nông Thị Lan", "Đã báo Ban chỉ huy PCTT", 0)
+            time.sleep(5)
+            driver = browser()
+            try:
+                for path, name in PAGES:
+                    driver.get(f"http://127.0.0.1:{PORT}{path}")
+                    time.sleep(6)
+                    sizes = driver.execute_script(
+                        "const d = document.documentElement;"
+                        "return [d.scrollWidth, d.scrollHeight, innerWidth, innerHeight]"
+                    )
+                    driver.save_screenshot(str(args.out / name))
+                    print(
+                        f"{name}: page {sizes[0]}×{sizes[1]} in {sizes[2]}×{sizes[3]}", flush=True
+                    )
+            finally:
+                driver.quit()
+        finally:
+            stop.set()
+            server.shutdown()
+            collector.stop()
+            storage.close()
+            live.close()
+
+
+if __name__ == "__main__":
+    main()
