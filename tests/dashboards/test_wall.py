@@ -147,3 +147,17 @@ def test_wall006_alert_from_the_real_engine_is_acknowledged_from_its_drill_down(
     dash_duo.driver.get(dash_duo.server_url + "/")
     wait_text(dash_duo, ids.WALL_ALERTS, "đã xác nhận: Nông Văn Nam")
     assert wait_body(dash_duo, "CẢNH BÁO")
+
+
+def test_wall007_rotation_cycles_the_pages_and_keeps_kiosk(app, collector, dash_duo):
+    dash_duo.start_server(app)
+    dash_duo.driver.get(dash_duo.server_url + "/?rotate=5&kiosk=1&lang=en")
+    url = wait_until(
+        lambda: "/environment" in (u := dash_duo.driver.current_url) and u,
+        timeout=20,
+        interval=0.5,
+        message="rotation to the first drill-down",
+    )
+    assert "rotate=5" in url and "kiosk=1" in url and "lang=en" in url
+    wait_class(dash_duo, ids.SHELL, "kiosk")
+    wait_text(dash_duo, ids.NAV_TITLE, "Operations Center")
