@@ -24,7 +24,9 @@ from dashboards import api, data, ids
 from dashboards.i18n import LANGS, t
 from dashboards.pages import devices, environment, services, traffic, wall
 from dashboards.urlstate import ViewState
+from ioc.live import LiveState
 from ioc.settings import Settings, load_settings
+from ioc.storage import Storage
 
 SECRET_ENV = "IOC_DASHBOARD_SECRET_KEY"
 PAGES = (wall, environment, traffic, services, devices)
@@ -122,8 +124,15 @@ function(n, pages) {
 """
 
 
-def create_app(settings: Settings | None = None, *, debug: bool = False) -> dash.Dash:
-    """A new app with its own clients; no network is touched until a page asks for data."""
+def create_app(
+    settings: Settings | None = None,
+    *,
+    debug: bool = False,
+    live: LiveState | None = None,
+    storage: Storage | None = None,
+) -> dash.Dash:
+    """A new app with its own clients (or the given ones, shared with an in-process collector);
+    no network is touched until a page asks for data."""
     settings = settings or load_settings()
     app = dash.Dash(
         __name__,
@@ -137,7 +146,7 @@ def create_app(settings: Settings | None = None, *, debug: bool = False) -> dash
     )
     app.server.secret_key = os.environ.get(SECRET_ENV) or secrets.token_hex(32)
     app.server.config["DEBUG"] = debug
-    data.install(app.server, settings)
+    data.install(app.server, settings, live=live, storage=storage)
     api.register(app.server)
     app.layout = shell()
     app.callback(

@@ -68,8 +68,19 @@ class Backend:
             self.storage.close()
 
 
-def install(server: flask.Flask, settings: Settings) -> Backend:
-    backend = Backend.open(settings)
+def install(
+    server: flask.Flask,
+    settings: Settings,
+    *,
+    live: LiveState | None = None,
+    storage: Storage | None = None,
+) -> Backend:
+    """Give the app its clients: its own from the settings, or ones it shares with the
+    collector of the same process (`ioc demo`, whose live state is in process)."""
+    if live is not None and storage is not None:
+        backend = Backend(settings, live, storage)
+    else:
+        backend = Backend.open(settings)
     server.extensions[EXTENSION] = backend
     return backend
 
