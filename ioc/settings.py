@@ -78,7 +78,9 @@ class Settings(BaseSettings):
         True, description="compute KPIs and alerts in this collector (one per deployment)"
     )
     kpi_interval_ms: int = Field(1000, ge=100, le=60_000, description="KPI evaluation period")
-    gauges_file: str = Field("", description="TOML of water-gauge BĐ1-3 levels; empty = built in")
+    sources_file: str = Field(
+        "", description="TOML catalogue of sources (names, places, gauge BĐ1-3); empty = built in"
+    )
     alert_rules_file: str = Field("", description="TOML of alert rules; empty = built-in rules")
 
     @field_validator("mqtt_url")

@@ -10,6 +10,8 @@ import pytest
 from collectors.decode import decode
 from collectors.feeds import FEEDS
 from ioc.errors import PayloadRejected
+from ioc.sources import load_sources
+from simulators.city import all_devices
 from simulators.schedule import iter_messages
 
 RECEIVED_AT = datetime(2026, 7, 15, 12, 0, tzinfo=UTC)  # wet season: floods, rain, tourists
@@ -35,3 +37,25 @@ def test_every_simulated_message_parses_as_the_simulator_intends(scenario, start
             per_feed["bad"] += 1
     # every registered feed with a simulator (status is published by the publisher) is exercised
     assert set(per_feed) >= set(FEEDS) - {"status"} | {"bad"}
+
+
+def test_the_source_catalogue_describes_every_simulated_device():
+    """Names, districts, feeds and gauge alarm levels in ioc/data/sources.toml are the
+    simulator's: the wall screen names what the simulator plays, alerts use its BĐ levels."""
+    sources = load_sources()
+    for device in all_devices():
+        source = sources[device.source_id]
+        assert (source.feed, source.district, source.name_vi) == (
+            device.feed,
+            device.district,
+            device.name_vi,
+        )
+        alarm = getattr(device, "alarm", None)
+        if alarm is None:
+            assert source.alarm is None
+        else:
+            assert (source.alarm.bd1, source.alarm.bd2, source.alarm.bd3) == (
+                alarm.bd1,
+                alarm.bd2,
+                alarm.bd3,
+            )

@@ -16,9 +16,9 @@ from collectors.collector import Collector
 from ioc.alerts.rules import RULES
 from ioc.devservices import wait_until
 from ioc.feeds import FEEDS
-from ioc.gauges import load_gauges
 from ioc.kpis.runner import KpiRunner
 from ioc.live.redis import RedisLiveState
+from ioc.sources import gauge_levels, load_sources
 from ioc.storage.influx import InfluxStorage
 from tests.helpers import settings_from_env
 
@@ -50,7 +50,9 @@ def stack(mosquitto, influxdb, influx_db, redis_url):
     storage = InfluxStorage(settings.influx_url, "t", "ioc", settings.influx_bucket)
     live = RedisLiveState(settings.redis_url)
     clock = Clock(T0_MS)
-    runner = KpiRunner(live, storage, gauges=load_gauges(), rules=RULES.values(), clock=clock)
+    runner = KpiRunner(
+        live, storage, gauges=gauge_levels(load_sources()), rules=RULES.values(), clock=clock
+    )
     collector = Collector(settings, storage, live, runner)
     collector.start()
     assert collector.transport.wait_connected(10)

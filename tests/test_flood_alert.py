@@ -13,9 +13,9 @@ import pytest
 from collectors.collector import Collector
 from ioc.alerts.rules import RULES
 from ioc.devservices import wait_until
-from ioc.gauges import load_gauges
 from ioc.kpis.runner import KpiRunner
 from ioc.live.redis import RedisLiveState
+from ioc.sources import gauge_levels, load_sources
 from ioc.storage.base import TimeRange
 from ioc.storage.influx import InfluxStorage
 from simulators.publisher import SimConfig
@@ -63,7 +63,7 @@ def test_flood_raises_acknowledges_and_clears_a_water_alert(env):
         dataclasses.replace(r, min_duration_s=1) if r.id.startswith("water.") else r
         for r in RULES.values()
     ]
-    runner = KpiRunner(live, storage, gauges=load_gauges(), rules=rules)
+    runner = KpiRunner(live, storage, gauges=gauge_levels(load_sources()), rules=rules)
     collector = Collector(settings, storage, live, runner)
     collector.start()
     assert collector.transport.wait_connected(10)

@@ -39,15 +39,19 @@ def tile(spec: TileSpec, lang: str, href: str) -> dcc.Link:
     )
 
 
-def scope_label(scope: str, lang: str, districts: dict[str, str] | None = None) -> str:
-    """province / a district / a place / a source (with its district) / a feed, readable."""
+def scope_label(
+    scope: str, lang: str, districts: dict[str, str] | None = None, name: str | None = None
+) -> str:
+    """province / a district / a place / a source (by its catalogue `name` when it has one, with
+    its district) / a feed, readable."""
     if scope == "province":
         return t("province", lang)
     parts = parse_scope(scope)
     if "source" in parts:
         source = parts["source"]
+        label = name or source
         district = (districts or {}).get(source)
-        return f"{source} ({district_name(district, lang)})" if district else source
+        return f"{label} ({district_name(district, lang)})" if district else label
     if "site" in parts:
         return place_name(parts["site"])
     if "feed" in parts and "district" in parts:
@@ -81,9 +85,11 @@ def _detail(view: dict[str, Any], lang: str, districts: dict[str, str]) -> str:
     if view.get("kpi") and view.get("window") not in (None, "now", "nowcast"):
         bits.append(t(f"in_window_{view['window']}", lang))
     if view.get("worst_of") and view.get("scope"):
-        bits.append(t("worst_of", lang, what=scope_label(view["scope"], lang, districts)))
+        label = scope_label(view["scope"], lang, districts, view.get("name"))
+        bits.append(t("worst_of", lang, what=label))
     elif view.get("station"):
-        bits.append(t("worst_of", lang, what=scope_label("source:" + view["station"], lang)))
+        label = scope_label("source:" + view["station"], lang, name=view.get("station_name"))
+        bits.append(t("worst_of", lang, what=label))
     if view.get("detail_value") is not None:
         bits.append(f"{number(view['detail_value'], 0, lang)} {view.get('detail_unit', '')}")
     if view.get("dominant"):

@@ -273,7 +273,7 @@ def render(rule: AlertRule, kpi: KpiValue) -> tuple[str, str]:
             value=shown,
             unit=kpi.unit,
             scope=kpi.scope,
-            target=_target(kpi.scope, lang),
+            target=str(kpi.extra.get("name") or _target(kpi.scope, lang)),
             raise_at=f"{rule.raise_at:g}",
             clear_at=f"{rule.clear_at:g}",
         )

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 
 from ioc.alerts.engine import (
     AlertState,
@@ -30,13 +31,13 @@ from ioc.alerts.engine import (
 )
 from ioc.alerts.rules import RULES, AlertRule, load_rules
 from ioc.errors import IocError, LiveStateError, StorageError, StorageRejected
-from ioc.gauges import load_gauges
 from ioc.kpis.city import GaugeAlarmLevels
 from ioc.kpis.spec import DAY_MS, KpiValue
 from ioc.kpis.state import KpiState
 from ioc.live import LiveState
 from ioc.model import NS_PER_MS, Reading
 from ioc.settings import Settings
+from ioc.sources import gauge_levels, load_sources, names
 from ioc.storage import Storage
 from ioc.storage.base import TimeRange
 
@@ -60,12 +61,14 @@ class KpiRunner:
         gauges: Mapping[str, GaugeAlarmLevels],
         rules: Iterable[AlertRule],
         clock: Callable[[], int] = wall_clock_ms,
+        names: Mapping[str, str] | None = None,
     ) -> None:
         self.live = live
         self.storage = storage
         self.gauges = dict(gauges)
         self.rules = list(rules)
         self.clock = clock
+        self.names = dict(names or {})
         self.state = KpiState()
         self.alerts: dict[str, AlertState] = {}
         self.values: list[KpiValue] = []
@@ -104,7 +107,7 @@ class KpiRunner:
         """One evaluation; returns the alert transitions it made."""
         now_ms = self.clock() if now_ms is None else now_ms
         transitions = self._apply_acks()
-        self.values = self.state.kpis(now_ms, self.gauges)
+        self.values = [self._named(v) for v in self.state.kpis(now_ms, self.gauges)]
         evaluation = evaluate(self.rules, self.alerts, self.values, now_ms)
         self.alerts = evaluation.states
         transitions += evaluation.transitions
@@ -121,6 +124,17 @@ class KpiRunner:
         except LiveStateError as exc:
             log.debug("live state unavailable for KPIs: %s", exc)
         return transitions
+
+    def _named(self, value: KpiValue) -> KpiValue:
+        """The value with the human names of its source (`name`) and worst station, if known."""
+        extra: dict[str, object] = {}
+        source = value.scope.removeprefix("source:") if value.scope.startswith("source:") else ""
+        if source in self.names:
+            extra["name"] = self.names[source]
+        station = value.extra.get("station")
+        if isinstance(station, str) and station in self.names:
+            extra["station_name"] = self.names[station]
+        return replace(value, extra={**value.extra, **extra}) if extra else value
 
     def _apply_acks(self) -> list[AlertTransition]:
         try:
@@ -160,6 +174,7 @@ class KpiRunner:
 def runner_from_settings(settings: Settings, live: LiveState, storage: Storage) -> KpiRunner:
     """The runner the settings describe (gauge levels and alert rules from their files)."""
     rules = load_rules(settings.alert_rules_file) if settings.alert_rules_file else RULES
+    sources = load_sources(settings.sources_file or None)
     return KpiRunner(
-        live, storage, gauges=load_gauges(settings.gauges_file or None), rules=rules.values()
+        live, storage, gauges=gauge_levels(sources), rules=rules.values(), names=names(sources)
     )

@@ -29,9 +29,9 @@ def parts(influxdb, influx_db, redis_url):
     live.close()
 
 
-def runner(parts, rules=(), gauges=GAUGES, now=NOW):
+def runner(parts, rules=(), gauges=GAUGES, now=NOW, names=None):
     storage, live = parts
-    return KpiRunner(live, storage, gauges=gauges, rules=rules, clock=lambda: now)
+    return KpiRunner(live, storage, gauges=gauges, rules=rules, clock=lambda: now, names=names)
 
 
 def test_rebuilt_from_storage_equals_the_live_fold(parts):
@@ -90,3 +90,17 @@ def test_audit_trail_waits_for_storage_and_is_not_lost(parts, influxdb):
     assert cleared.state == "cleared"
     trail = storage.records("alert", TimeRange(0, 2**62))
     assert sorted(trail["state"]) == ["active", "cleared"]
+
+
+def test_alerts_and_values_carry_the_catalogue_name_of_their_source(parts):
+    engine = runner(
+        parts,
+        rules=BD3,
+        gauges={"g1": GaugeAlarmLevels(300, 400, 500)},
+        names={"g1": "Trạm thủy văn Bằng Giang"},
+    )
+    engine.add([flood_reading(520.0)])
+    (raised,) = engine.tick()
+    assert raised.message_vi == "Mực nước tại Trạm thủy văn Bằng Giang vượt báo động 3: 520.0 cm"
+    (water,) = [v for v in engine.values if v.id == "water.level_vs_alarm"]
+    assert water.extra["name"] == "Trạm thủy văn Bằng Giang"
