@@ -50,10 +50,11 @@ def scope_label(
     if "source" in parts:
         source = parts["source"]
         label = name or source
-        district = (districts or {}).get(source)
-        return f"{label} ({district_name(district, lang)})" if district else label
+        slug = (districts or {}).get(source)
+        district = district_name(slug, lang) if slug else ""
+        return f"{label} ({district})" if district and district not in label else label
     if "site" in parts:
-        return place_name(parts["site"])
+        return name or place_name(parts["site"])
     if "feed" in parts and "district" in parts:
         return f"{feed_name(parts['feed'], lang)}, {district_name(parts['district'], lang)}"
     if "feed" in parts:

@@ -126,11 +126,12 @@ class KpiRunner:
         return transitions
 
     def _named(self, value: KpiValue) -> KpiValue:
-        """The value with the human names of its source (`name`) and worst station, if known."""
+        """The value with the catalogue names of its source or site (`name`) and of its worst
+        station (`station_name`), when the catalogue has them."""
         extra: dict[str, object] = {}
-        source = value.scope.removeprefix("source:") if value.scope.startswith("source:") else ""
-        if source in self.names:
-            extra["name"] = self.names[source]
+        kind, _, ident = value.scope.partition(":")
+        if kind in ("source", "site") and ident in self.names:
+            extra["name"] = self.names[ident]
         station = value.extra.get("station")
         if isinstance(station, str) and station in self.names:
             extra["station_name"] = self.names[station]
