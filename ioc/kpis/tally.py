@@ -114,13 +114,22 @@ class LatestValues:
     def add(self, reading: Reading) -> None:
         fields = self._data.setdefault(reading.source, {})
         ts_ms = reading.time_ms
-        tags = dict(reading.tags)  # one copy per reading, shared by its fields
+        tags: dict[str, str] | None = None  # one copy per reading, shared by its fields
         for name, raw in reading.fields.items():
-            if isinstance(raw, bool) or not isinstance(raw, int | float):
+            if type(raw) is float:
+                value = raw
+            elif isinstance(raw, int | float) and not isinstance(raw, bool):
+                value = float(raw)
+            else:
                 continue
-            value = float(raw)
             current = fields.get(name)
-            if current is None or (ts_ms, value) > (current.ts_ms, current.value):
+            if (
+                current is None
+                or ts_ms > current.ts_ms
+                or (ts_ms == current.ts_ms and value > current.value)
+            ):
+                if tags is None:
+                    tags = dict(reading.tags)
                 fields[name] = Latest(ts_ms, value, tags)
 
     def sources(self) -> list[str]:
