@@ -72,7 +72,7 @@ class Settings(BaseSettings):
     batch_wait_ms: int = Field(200, ge=1, le=60_000, description="longest a batch waits")
     inbox_size: int = Field(20_000, ge=100, description="messages buffered before backpressure")
     deadletter_maxlen: int = Field(10_000, ge=10, description="dead letters kept in Redis")
-    window_len: int = Field(120, ge=2, le=10_000, description="points per live sparkline window")
+    window_len: int = Field(120, ge=2, le=5_000, description="points per live sparkline window")
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
     kpi_engine: bool = Field(
         True, description="compute KPIs and alerts in this collector (one per deployment)"
