@@ -95,13 +95,13 @@ class Pipeline:
 
     def process(self, batch: Sequence[Message]) -> None:
         """Handle one batch end to end. Raises Stopping if asked to stop before it was stored."""
-        counters: Counter[str] = Counter()
+        received: Counter[str] = Counter()
         rejections: list[Rejection] = []
         readings: list[Reading] = []
         origins: list[int] = []  # index in batch of each reading, for storage rejections
         for index, message in enumerate(batch):
             feed = feed_of(message.topic)
-            counters[f"received:{feed}"] += 1
+            received[feed] += 1
             try:
                 decoded = decode(message.topic, message.payload, message.received_ns)
             except PayloadRejected as exc:
@@ -112,12 +112,13 @@ class Pipeline:
                 origins.append(index)
 
         stored = self._store(readings, origins, batch, rejections)
+        counters: Counter[str] = Counter({f"received:{f}": n for f, n in received.items()})
         for rejection in rejections:
             counters[f"rejected:{rejection.feed}:{rejection.reason}"] += 1
             topic = DEADLETTER_TOPICS.get(rejection.feed, DEADLETTER_UNKNOWN)
             self._publish(topic, _deadletter(rejection))
-        for reading in stored:
-            counters[f"stored:{reading.measurement}"] += 1
+        for measurement, n in Counter(r.measurement for r in stored).items():
+            counters[f"stored:{measurement}"] += n
 
         update = LiveUpdate(window_len=self._window_len)
         update.add_readings(stored)
