@@ -77,10 +77,6 @@ class Collector:
             else None
         )
 
-    @property
-    def stats(self) -> object:
-        return self.pipeline.stats
-
     def run(self) -> None:
         """Consume until `stop()`; raises BrokerAuthError on bad credentials."""
         self.pipeline.load_districts()
