@@ -24,32 +24,20 @@ from ioc.devservices import InfluxDB, Mosquitto, Redis
 
 @pytest.fixture(scope="session")
 def influxdb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InfluxDB]:
-    service = InfluxDB(tmp_path_factory.mktemp("influxdb"))
-    try:
-        service.start()
+    with InfluxDB(tmp_path_factory.mktemp("influxdb")) as service:
         yield service
-    finally:
-        service.close()
 
 
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Redis]:
-    service = Redis(tmp_path_factory.mktemp("redis"))
-    try:
-        service.start()
+    with Redis(tmp_path_factory.mktemp("redis")) as service:
         yield service
-    finally:
-        service.close()
 
 
 @pytest.fixture
 def mosquitto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mosquitto]:
-    service = Mosquitto(tmp_path_factory.mktemp("mosquitto"))
-    try:
-        service.start()
+    with Mosquitto(tmp_path_factory.mktemp("mosquitto")) as service:
         yield service
-    finally:
-        service.close()
 
 
 @pytest.fixture
