@@ -21,10 +21,12 @@ from collections.abc import Sequence
 from collectors.kpi_feed import KpiFeed
 from collectors.mqtt import MqttTransport
 from collectors.pipeline import Pipeline, Stopping
+from ioc.errors import LiveStateError
 from ioc.feeds import FEEDS
 from ioc.kpis.runner import KpiRunner
 from ioc.live import LiveState
-from ioc.model import Message
+from ioc.live.heartbeat import HEARTBEAT_EVERY_MS, collector_component
+from ioc.model import NS_PER_MS, Message
 from ioc.settings import Settings
 from ioc.storage import Storage
 
@@ -60,6 +62,9 @@ class Collector:
             receive_maximum=settings.inbox_size,
         )
         self.kpis = kpis
+        self.live = live
+        self.component = collector_component(settings.mqtt_client_id)
+        self._next_beat = 0.0
         # Sharing the load: the KPI engine needs every message, not our share (see kpi_feed).
         shared = bool(settings.mqtt_share_group)
         self.pipeline = Pipeline(
@@ -103,6 +108,7 @@ class Collector:
                     self.pipeline.flush_live_backlog()
                 if self.kpi_feed is not None:
                     self.kpi_feed.drain()
+                self._beat()
                 if self.kpis is not None and time.monotonic() >= next_tick:
                     self.kpis.tick()
                     next_tick = time.monotonic() + period_s
@@ -110,6 +116,25 @@ class Collector:
             self.transport.stop()
             if self.kpi_feed is not None:
                 self.kpi_feed.stop()
+
+    def _beat(self) -> None:
+        """Publish our heartbeat about once a second (skipped while the live state is down)."""
+        now = time.monotonic()
+        if now < self._next_beat:
+            return
+        self._next_beat = now + HEARTBEAT_EVERY_MS / 1000
+        stats = self.pipeline.stats
+        info = {
+            "received": stats.received,
+            "stored": stats.stored_readings,
+            "acked": stats.acked,
+            "connected": self.transport.connected,
+            "share_group": self.settings.mqtt_share_group,
+        }
+        try:
+            self.live.set_heartbeat(self.component, time.time_ns() // NS_PER_MS, info)
+        except LiveStateError as exc:
+            log.debug("heartbeat not published: %s", exc)
 
     def start(self) -> None:
         """Run in a background thread (tests, the embedded demo)."""

@@ -6,7 +6,8 @@ What the live state holds (never the only copy — everything is rebuilt from st
 - last-seen time and district per source;
 - counters (`received:<feed>`, `stored:<feed>`, `rejected:<feed>:<reason>`…);
 - a bounded stream of dead letters;
-- the KPI values and alert states the KPI engine last computed, and acknowledgements queued for it.
+- the KPI values and alert states the KPI engine last computed, and acknowledgements queued for it;
+- one heartbeat per running component (`ioc.live.heartbeat`).
 
 `LiveUpdate` merges: a collector that cannot reach Redis keeps merging its updates into one
 (bounded by sources × window length) and applies it when Redis is back.
@@ -107,6 +108,14 @@ class LiveState(Protocol):
 
     def take_ack_requests(self) -> list[dict[str, Any]]:
         """Remove and return queued acknowledgements (`alert_id`, `by`, `comment`, `at_ms`)."""
+
+    def set_heartbeat(
+        self, component: str, now_ms: int, info: Mapping[str, Any] | None = None
+    ) -> None:
+        """Record that `component` was alive at `now_ms` (replaces its previous beat)."""
+
+    def heartbeats(self) -> dict[str, dict[str, Any]]:
+        """component -> {"ts": ms, **info} of every component's latest beat."""
 
     def is_empty(self) -> bool:
         """True when no latest values are held (fresh or lost Redis: rebuild from storage)."""

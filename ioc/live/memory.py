@@ -47,6 +47,7 @@ class MemoryLiveState:
         self._kpis = b""
         self._alerts = b""
         self._acks: list[bytes] = []
+        self._heartbeats: dict[str, bytes] = {}
 
     def apply(self, update: LiveUpdate) -> None:
         encoded = [
@@ -134,6 +135,18 @@ class MemoryLiveState:
         with self._lock:
             taken, self._acks = self._acks, []
         return [orjson.loads(item) for item in taken]
+
+    def set_heartbeat(
+        self, component: str, now_ms: int, info: Mapping[str, Any] | None = None
+    ) -> None:
+        beat = orjson.dumps({**(info or {}), "ts": now_ms})
+        with self._lock:
+            self._heartbeats[component] = beat
+
+    def heartbeats(self) -> dict[str, dict[str, Any]]:
+        with self._lock:
+            beats = dict(self._heartbeats)
+        return {component: orjson.loads(beat) for component, beat in beats.items()}
 
     def is_empty(self) -> bool:
         with self._lock:

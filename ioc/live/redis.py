@@ -10,6 +10,7 @@
     ioc:kpis                    string JSON {"ts": ms, "values": [KpiValue.to_dict(), ...]}
     ioc:alerts                  string JSON [alert state, ...]
     ioc:ack_requests            list of JSON {"alert_id", "by", "comment", "at_ms"} (FIFO)
+    ioc:heartbeat               hash  component -> JSON {"ts": ms, **info}
 
 One `apply` is one pipelined round trip; redis-py errors become `LiveStateError` here.
 """
@@ -185,6 +186,16 @@ class RedisLiveState:
         pipe.delete(f"{PREFIX}ack_requests")
         raw, _ = self._run(pipe.execute)
         return [orjson.loads(item) for item in raw]
+
+    def set_heartbeat(
+        self, component: str, now_ms: int, info: Mapping[str, Any] | None = None
+    ) -> None:
+        beat = orjson.dumps({**(info or {}), "ts": now_ms})
+        self._run(self._redis.hset, f"{PREFIX}heartbeat", component, beat)
+
+    def heartbeats(self) -> dict[str, dict[str, Any]]:
+        raw = self._run(self._redis.hgetall, f"{PREFIX}heartbeat")
+        return {k.decode(): orjson.loads(v) for k, v in raw.items()}
 
     def is_empty(self) -> bool:
         return not self._run(self._redis.exists, f"{PREFIX}seen")

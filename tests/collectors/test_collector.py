@@ -118,6 +118,21 @@ def test_20000_messages_every_valid_one_stored_once_and_live_is_current(
     assert not any(key.startswith("rejected:") for key in counters)
 
 
+def test_a_running_collector_publishes_its_heartbeat_every_second(settings, collector, live):
+    def beat():
+        return live.heartbeats().get("collector:test-collector")
+
+    wait_until(lambda: beat() is not None, timeout=10, message="no heartbeat published")
+    first = beat()
+    assert first["connected"] is True and first["share_group"] == ""
+    wait_until(
+        lambda: beat()["ts"] > first["ts"], timeout=5, message="the heartbeat did not move on"
+    )
+    assert 500 <= beat()["ts"] - first["ts"] <= 3000
+    simulate(settings, count=200)
+    wait_until(lambda: beat()["stored"] >= 200, timeout=30, message="heartbeat info not updated")
+
+
 def test_bad_messages_are_dead_lettered_with_reasons_and_good_ones_stored(
     settings, mosquitto, collector, storage, live
 ):

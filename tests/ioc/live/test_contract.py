@@ -188,3 +188,15 @@ def test_ping_and_an_empty_update(live):
     live.ping()
     live.apply(LiveUpdate(window_len=live.window_len))
     assert live.is_empty() and live.counters() == {} and live.deadletters() == []
+
+
+def test_heartbeats_replace_per_component_and_keep_their_info(live):
+    assert live.heartbeats() == {}
+    live.set_heartbeat("collector:c1", 1000, {"received": 5, "share_group": "g"})
+    live.set_heartbeat("engine", 1500)
+    live.set_heartbeat("collector:c1", 2000, {"received": 9, "ts": 1})  # "ts" is ours, not info's
+    assert live.heartbeats() == {
+        "collector:c1": {"ts": 2000, "received": 9},
+        "engine": {"ts": 1500},
+    }
+    assert live.is_empty()  # heartbeats are not readings: a rebuild is still due
