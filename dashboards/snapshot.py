@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from dashboards.data import LiveData
-from dashboards.tiles import Indicator, TileSpec, catalogue, decimals, derivation
+from dashboards.tiles import Indicator, TileSpec, catalogue, decimals
 from ioc.feeds import FEEDS
 from ioc.kpis.spec import KpiSpec, parse_scope
 from ioc.model import Reading
@@ -64,12 +64,12 @@ def _scoped(readings: Iterable[Reading], scope: str) -> list[Reading]:
 
 def _kpi_data_ms(spec: KpiSpec, scope: str, live: LiveData) -> int | None:
     """Time of the newest reading behind a KPI value (None: the KPI spans several feeds)."""
-    d = derivation(spec)
-    if d.measurement is None:
+    d = spec.derives_from
+    if d.feed is None:
         return None
     readings = [
         r
-        for r in _readings(live, d.measurement)
+        for r in _readings(live, FEEDS[d.feed].measurement)
         if (d.kind is None or r.tags.get("kind") == d.kind)
         and (d.site is None or r.tags.get("site") == d.site)
     ]
@@ -148,10 +148,12 @@ def _indicator_tile(ind: Indicator, live: LiveData, now_ms: int) -> dict[str, An
 
 
 def build_tile(tile: TileSpec, live: LiveData, now_ms: int) -> dict[str, Any]:
-    """One tile's view: value and status, data time and age, and whether it is stale (why)."""
+    """One tile's view: value and status, data time and age, whether it is stale (why), and
+    `href`, its drill-down link narrowed to the scope of the value shown."""
     base: dict[str, Any] = {"key": tile.key, "group": tile.group, "page": tile.page}
     if not live.connected:
         lost = {"value": None, "status": "no_data", "stale": True, "stale_reason": "connection"}
+        lost["href"] = tile.href()
         return base | lost
     if tile.kpi is not None:
         body = _kpi_tile(tile, live, now_ms)
@@ -174,6 +176,7 @@ def build_tile(tile: TileSpec, live: LiveData, now_ms: int) -> dict[str, Any]:
         base
         | body
         | {
+            "href": tile.href(body if body.get("scope") else None),
             "data_ms": data_ms or None,
             "data_time": iso(data_ms),
             "age_s": age,

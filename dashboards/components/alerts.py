@@ -7,29 +7,29 @@ Severity is always written out (NGHIÊM TRỌNG / CẢNH BÁO / THÔNG TIN), nev
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboards import ids, theme
 from dashboards.i18n import duration, t
-from dashboards.tiles import kpi_page
 from ioc.alerts.rules import RULES
+from ioc.kpis.drilldown import href
 from ioc.kpis.registry import KPIS
+from ioc.kpis.spec import Drilldown
 
 WALL_ROWS = 7
 
 
 def alert_page(alert: dict[str, Any]) -> str:
-    """The drill-down page of an alert: the page of the KPI its rule watches."""
-    rule = RULES.get(str(alert.get("rule", "")))
-    if rule is not None and rule.kpi in KPIS:
-        return kpi_page(KPIS[rule.kpi])
-    prefix = str(alert.get("rule", "")).split(".", 1)[0]
-    for spec in KPIS.values():
-        if spec.id.split(".", 1)[0] == prefix:
-            return kpi_page(spec)
-    return "devices"
+    """The drill-down page of an alert (`traffic`): the page of the KPI it watches (the alert
+    names it; older alert states are looked up by their rule); unknown: the devices page."""
+    kpi = str(alert.get("kpi") or "")
+    if kpi not in KPIS:
+        rule = RULES.get(str(alert.get("rule", "")))
+        kpi = rule.kpi if rule is not None else ""
+    return KPIS[kpi].drilldown.page.strip("/") if kpi in KPIS else "devices"
 
 
 def message(alert: dict[str, Any], lang: str) -> str:
@@ -67,12 +67,11 @@ def wall_list(alerts: list[dict[str, Any]], lang: str, query: str) -> list[Any]:
         return [html.Div(t("no_alerts", lang), className="alerts__empty")]
     rows: list[Any] = []
     for alert in alerts[:WALL_ROWS]:
-        alert_query = f"alert={alert.get('alert_id', '')}"
-        joined = f"{query}&{alert_query}" if query else f"?{alert_query}"
+        keep = {**dict(parse_qsl(query.removeprefix("?"))), "alert": str(alert.get("alert_id", ""))}
         rows.append(
             dcc.Link(
                 _row_children(alert, lang),
-                href=f"/{alert_page(alert)}{joined}",
+                href=href(Drilldown(f"/{alert_page(alert)}"), keep=keep),
                 className=_row_class(alert),
             )
         )

@@ -32,7 +32,7 @@ def _section(title: str, specs: list[TileSpec], lang: str, query: str, cls: str)
         [
             html.H2(title, className="wall__heading"),
             html.Div(
-                [tiles.tile(s, lang, f"/{s.page}{query}") for s in specs],
+                [tiles.tile(s, lang, s.href(keep=query)) for s in specs],
                 className=f"tiles {cls}",
             ),
         ],

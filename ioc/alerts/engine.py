@@ -54,6 +54,7 @@ class AlertState:
     cleared_ms: int | None = None
     message_vi: str = ""
     message_en: str = ""
+    kpi: str = ""  # the KPI the rule watches (its drill-down is the alert's page)
 
     @property
     def key(self) -> str:
@@ -156,7 +157,9 @@ def _step(
     if prev is None or prev.state == "cleared":
         if not rule.raises(value):
             return prev, None
-        pending = AlertState(rule.id, kpi.scope, "pending", rule.severity, now_ms, value, now_ms)
+        pending = AlertState(
+            rule.id, kpi.scope, "pending", rule.severity, now_ms, value, now_ms, kpi=rule.kpi
+        )
         return _maybe_raise(rule, pending, kpi, now_ms)
     if prev.state == "pending":
         if not rule.raises(value):

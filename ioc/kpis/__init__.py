@@ -2,6 +2,7 @@
 
 - `spec`: `KpiSpec`, `KpiValue`, thresholds and status, scopes and windows.
 - `registry`: `KPIS`, the one registry the wall screen renders.
+- `drilldown`: `drilldown_href(spec, value)`, the link from a KPI value to its drill-down page.
 - `servicedesk`, `air`, `city`, `health`: the formulas, as folds of readings plus functions of
   the folded state at a time `now`.
 - `state`: `KpiState`, all of it in one object for the pipeline, the live state and history.
@@ -10,7 +11,8 @@
 No I/O here: callers feed readings in and store `to_dict()` where they like.
 """
 
+from ioc.kpis.drilldown import drilldown_href
 from ioc.kpis.registry import KPIS
-from ioc.kpis.spec import KpiSpec, KpiValue, Thresholds
+from ioc.kpis.spec import Derives, Drilldown, KpiSpec, KpiValue, Thresholds
 
-__all__ = ["KPIS", "KpiSpec", "KpiValue", "Thresholds"]
+__all__ = ["KPIS", "Derives", "Drilldown", "KpiSpec", "KpiValue", "Thresholds", "drilldown_href"]

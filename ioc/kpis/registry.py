@@ -7,9 +7,18 @@ one-line edit here. Percentages are 0–100. Formulas are implemented in `servic
 
 from __future__ import annotations
 
-from ioc.kpis.spec import KpiSpec, Thresholds
+from ioc.kpis.spec import Derives, Drilldown, KpiSpec, Thresholds
 
-_SD = "measurement servicedesk: events received/assigned/resolved/rejected/reopened, due_ms"
+_SD_FIELDS = ("ticket_id", "due_ms")
+_SD_NOTE = "ticket events received/assigned/resolved/rejected/reopened"
+_SERVICES = "/services"
+_HEALTH = "/devices"
+_ALL_FEEDS = ("sensor", "camera", "servicedesk", "status")
+
+
+def _sd(*fields: str, tags: tuple[str, ...] = ("event",)) -> Derives:
+    return Derives(("servicedesk",), fields=(*_SD_FIELDS, *fields), tags=tags, note=_SD_NOTE)
+
 
 _SPECS: tuple[KpiSpec, ...] = (
     # -- Public services (service desk) ------------------------------------------------------
@@ -23,7 +32,9 @@ _SPECS: tuple[KpiSpec, ...] = (
         "No resolution with a known due -> no value (not 0).",
         scopes=("province", "district"),
         windows=("today", "7d"),
-        derives_from=_SD,
+        derives_from=_sd(),
+        group="services",
+        drilldown=Drilldown(_SERVICES, {"event": "resolved"}),
         target=95.0,
         thresholds=Thresholds("higher_is_better", warning=90.0, critical=80.0),
     ),
@@ -36,7 +47,9 @@ _SPECS: tuple[KpiSpec, ...] = (
         "window whose received event is known (the latest one before the resolution).",
         scopes=("province", "district"),
         windows=("today", "7d"),
-        derives_from=_SD,
+        derives_from=_sd(),
+        group="services",
+        drilldown=Drilldown(_SERVICES, {"event": "resolved"}),
         target=24.0,
         thresholds=Thresholds("lower_is_better", warning=72.0, critical=120.0),
     ),
@@ -49,7 +62,9 @@ _SPECS: tuple[KpiSpec, ...] = (
         "(= received − resolved − rejected + reopened), counted in that event's district.",
         scopes=("province", "district"),
         windows=("now",),
-        derives_from=_SD,
+        derives_from=_sd(),
+        group="services",
+        drilldown=Drilldown(_SERVICES),
     ),
     KpiSpec(
         id="servicedesk.overdue",
@@ -59,7 +74,9 @@ _SPECS: tuple[KpiSpec, ...] = (
         formula="Open tickets (see backlog) whose due is known and earlier than now.",
         scopes=("province", "district"),
         windows=("now",),
-        derives_from=_SD,
+        derives_from=_sd(),
+        group="services",
+        drilldown=Drilldown(_SERVICES),
         target=0.0,
         thresholds=Thresholds("lower_is_better", warning=1.0, critical=10.0),
     ),
@@ -72,7 +89,9 @@ _SPECS: tuple[KpiSpec, ...] = (
         "(received events in the window). Nothing received -> no value.",
         scopes=("province", "district"),
         windows=("today", "7d"),
-        derives_from=_SD + ", tag channel",
+        derives_from=_sd(tags=("event", "channel")),
+        group="services",
+        drilldown=Drilldown(_SERVICES, {"event": "received"}),
         target=50.0,
         thresholds=Thresholds("higher_is_better", warning=30.0, critical=10.0),
     ),
@@ -84,7 +103,9 @@ _SPECS: tuple[KpiSpec, ...] = (
         formula="Mean of the satisfaction scores (1–5) given with resolutions in the window.",
         scopes=("province", "district"),
         windows=("today", "7d"),
-        derives_from=_SD + ", field satisfaction",
+        derives_from=_sd("satisfaction"),
+        group="services",
+        drilldown=Drilldown(_SERVICES, {"event": "resolved", "field": "satisfaction"}),
         target=4.5,
         thresholds=Thresholds("higher_is_better", warning=4.0, critical=3.0),
     ),
@@ -96,7 +117,9 @@ _SPECS: tuple[KpiSpec, ...] = (
         formula="Received events in the window with channel hotline_1022.",
         scopes=("province", "district"),
         windows=("today", "7d"),
-        derives_from=_SD + ", tag channel",
+        derives_from=_sd(tags=("event", "channel")),
+        group="services",
+        drilldown=Drilldown(_SERVICES, {"event": "received", "channel": "hotline_1022"}),
     ),
     # -- City indicators ---------------------------------------------------------------------
     KpiSpec(
@@ -109,7 +132,11 @@ _SPECS: tuple[KpiSpec, ...] = (
         "2, the largest one. Province: the worst station.",
         scopes=("source", "province"),
         windows=("nowcast",),
-        derives_from="measurement sensor, kind air: pm25, pm10, o3, no2, so2, co (µg/m³)",
+        derives_from=Derives(
+            ("sensor",), kind="air", fields=("pm25", "pm10", "o3", "no2", "so2", "co"), note="µg/m³"
+        ),
+        group="city",
+        drilldown=Drilldown("/environment", {"kind": "air", "field": "pm25"}),
         target=50.0,
         thresholds=Thresholds("lower_is_better", warning=101.0, critical=151.0),
     ),
@@ -123,7 +150,14 @@ _SPECS: tuple[KpiSpec, ...] = (
         "slope). Its integer part, capped at 3, is the alarm level reached.",
         scopes=("source",),
         windows=("now",),
-        derives_from="measurement sensor, kind water: level_cm; alarm levels per gauge (config)",
+        derives_from=Derives(
+            ("sensor",),
+            kind="water",
+            fields=("level_cm",),
+            note="alarm levels per gauge from the source catalogue",
+        ),
+        group="city",
+        drilldown=Drilldown("/environment", {"kind": "water", "field": "level_cm"}),
         target=0.0,
         thresholds=Thresholds("lower_is_better", warning=1.0, critical=2.0),
     ),
@@ -138,7 +172,13 @@ _SPECS: tuple[KpiSpec, ...] = (
         "camera among fresh readings.",
         scopes=("site",),
         windows=("now",),
-        derives_from="measurement camera: occupancy_pct, avg_speed_kmh, queue_m, vehicles_total",
+        derives_from=Derives(
+            ("camera",),
+            fields=("occupancy_pct", "avg_speed_kmh", "queue_m", "vehicles_total"),
+            tags=("site",),
+        ),
+        group="city",
+        drilldown=Drilldown("/traffic", {"field": "occupancy_pct"}),
         target=25.0,
         thresholds=Thresholds("lower_is_better", warning=50.0, critical=75.0),
     ),
@@ -152,7 +192,9 @@ _SPECS: tuple[KpiSpec, ...] = (
         "cameras counts several times.",
         scopes=("site",),
         windows=("today", "7d"),
-        derives_from="measurement camera, site ban-gioc-waterfall: people",
+        derives_from=Derives(("camera",), site="ban-gioc-waterfall", fields=("people",)),
+        group="city",
+        drilldown=Drilldown("/traffic", {"site": "ban-gioc-waterfall", "field": "people"}),
     ),
     KpiSpec(
         id="border.queue_m",
@@ -162,7 +204,9 @@ _SPECS: tuple[KpiSpec, ...] = (
         formula="Longest latest queue_m among the site's cameras with a fresh reading.",
         scopes=("site",),
         windows=("now",),
-        derives_from="measurement camera, site ta-lung-border-gate: queue_m",
+        derives_from=Derives(("camera",), site="ta-lung-border-gate", fields=("queue_m",)),
+        group="city",
+        drilldown=Drilldown("/traffic", {"site": "ta-lung-border-gate", "field": "queue_m"}),
         target=100.0,
         thresholds=Thresholds("lower_is_better", warning=300.0, critical=500.0),
     ),
@@ -177,7 +221,9 @@ _SPECS: tuple[KpiSpec, ...] = (
         "longer than 3 × its feed's expected interval.",
         scopes=("source",),
         windows=("now",),
-        derives_from="every feed's last reading per source; measurement status (Last Will)",
+        derives_from=Derives(_ALL_FEEDS, note="each source's last reading; status (Last Will)"),
+        group="health",
+        drilldown=Drilldown(_HEALTH),
         target=1.0,
         thresholds=Thresholds("higher_is_better", warning=1.0, critical=1.0),
     ),
@@ -190,7 +236,9 @@ _SPECS: tuple[KpiSpec, ...] = (
         "per feed and per feed and district; online as in devices.online.",
         scopes=("feed", "feed_district"),
         windows=("now",),
-        derives_from="every feed's last reading per source; measurement status (Last Will)",
+        derives_from=Derives(_ALL_FEEDS, note="each source's last reading; status (Last Will)"),
+        group="health",
+        drilldown=Drilldown(_HEALTH),
         target=100.0,
         thresholds=Thresholds("higher_is_better", warning=95.0, critical=80.0),
     ),
@@ -204,7 +252,9 @@ _SPECS: tuple[KpiSpec, ...] = (
         "source's readings count up to its own expected number.",
         scopes=("feed",),
         windows=("1h",),
-        derives_from="readings per source per minute of the sensor and camera feeds",
+        derives_from=Derives(("sensor", "camera"), note="readings per source per minute"),
+        group="health",
+        drilldown=Drilldown(_HEALTH, {"field": "readings"}),
         target=100.0,
         thresholds=Thresholds("higher_is_better", warning=95.0, critical=80.0),
     ),

@@ -21,6 +21,11 @@ Windows, all ending at the evaluation time `now` (epoch ms):
     7d        the rolling 7 days, [now - 7 × 24 h, now]
     nowcast   the hourly VN_AQI: the last 12 clock hours (see ioc.kpis.air)
 
+Every spec also says, as typed data and never as prose to be parsed, what it derives from
+(`Derives`: feeds, sensor kind, camera site, fields), its wall group and its drill-down
+(`Drilldown`: the page and the filter that page opens with; `ioc.kpis.drilldown.drilldown_href`
+turns it and a value's scope into a link).
+
 Status from thresholds: for a lower-is-better KPI a value *reaching* a threshold has that status
 (AQI >= 151 is critical); for a higher-is-better KPI a value *falling below* it does (on-time
 rate < 80 % is critical). The alert rules use the same reading of "above" and "below".
@@ -36,6 +41,8 @@ Direction = Literal["higher_is_better", "lower_is_better"]
 Status = Literal["ok", "warning", "critical", "unrated", "no_data"]
 Window = Literal["now", "1h", "today", "7d", "nowcast"]
 ScopeKind = Literal["province", "district", "site", "source", "feed", "feed_district"]
+Group = Literal["city", "services", "health"]
+GROUPS: tuple[Group, ...] = ("city", "services", "health")
 
 WINDOWS: tuple[Window, ...] = ("now", "1h", "today", "7d", "nowcast")
 HOUR_MS = 3_600_000
@@ -150,8 +157,55 @@ class Thresholds:
 
 
 @dataclass(frozen=True, slots=True)
+class Derives:
+    """What a KPI is computed from: the feeds (= measurements) it reads and, when it reads a part
+    of one, the sensor `kind`, the camera `site` and the `fields`. `note` says in words what else
+    it uses (configuration, live counters) — for people only; no code reads it.
+
+    `feed` is the one feed behind the KPI, None when it spans several (device health): a tile
+    judges its data's age by that feed's expected interval.
+    """
+
+    feeds: tuple[str, ...]
+    fields: tuple[str, ...] = ()
+    kind: str | None = None
+    site: str | None = None
+    tags: tuple[str, ...] = ()  # tags it groups or filters by (channel, event…)
+    note: str = ""
+
+    @property
+    def feed(self) -> str | None:
+        return self.feeds[0] if len(self.feeds) == 1 else None
+
+    def __str__(self) -> str:
+        parts = [f"measurement {'/'.join(self.feeds) or '—'}"]
+        parts += [f"{key} {value}" for key, value in (("kind", self.kind), ("site", self.site))]
+        text = ", ".join(p for p in parts if not p.endswith(" None"))
+        if self.fields:
+            text += ": " + ", ".join(self.fields)
+        if self.tags:
+            text += "; tags " + ", ".join(self.tags)
+        return f"{text}; {self.note}" if self.note else text
+
+
+@dataclass(frozen=True, slots=True)
+class Drilldown:
+    """Where a click on a KPI leads: a dashboard page (`/environment`) and the filter it opens
+    with (`kind`, `field`, `site`, `source`, `district`, `feed`, `event`, `channel` …). A value's
+    scope adds its district, site, source or feed (see `ioc.kpis.drilldown.drilldown_href`)."""
+
+    page: str
+    params: Mapping[str, str] = field(default_factory=dict, hash=False)
+
+    def __post_init__(self) -> None:
+        if not self.page.startswith("/"):
+            raise ValueError(f"drill-down page {self.page!r} must start with '/'")
+
+
+@dataclass(frozen=True, slots=True)
 class KpiSpec:
-    """One KPI, documented: names, unit, formula, scopes, windows, target and thresholds."""
+    """One KPI, documented: names, unit, formula, scopes, windows, what it derives from, its wall
+    group and drill-down, target and thresholds."""
 
     id: str
     name_vi: str
@@ -160,7 +214,9 @@ class KpiSpec:
     formula: str  # the definition in words, precise enough to recompute by hand
     scopes: tuple[ScopeKind, ...]
     windows: tuple[Window, ...]
-    derives_from: str  # measurement and fields (or live counters) it is computed from
+    derives_from: Derives
+    group: Group
+    drilldown: Drilldown
     target: float | None = None
     thresholds: Thresholds | None = None
 
@@ -170,6 +226,8 @@ class KpiSpec:
                 raise ValueError(f"KPI {self.id}: unknown window {window!r}")
         if not self.scopes or not self.windows:
             raise ValueError(f"KPI {self.id}: needs at least one scope and one window")
+        if self.group not in GROUPS:
+            raise ValueError(f"KPI {self.id}: unknown group {self.group!r}; expected {GROUPS}")
 
     def status(self, value: float | None) -> Status:
         if value is None:

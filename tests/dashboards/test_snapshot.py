@@ -6,7 +6,7 @@ from dashboards.data import LiveData
 from dashboards.snapshot import KPI_STALE_S, STALE_GRACE_S, build_snapshot, build_tile
 from dashboards.tiles import catalogue, indicator_key, kpi_key
 from ioc.kpis.registry import KPIS
-from ioc.kpis.spec import KpiSpec, Thresholds, make_value
+from ioc.kpis.spec import Derives, Drilldown, KpiSpec, Thresholds, make_value
 from ioc.model import NS_PER_MS, Reading
 
 NOW = 1_800_000_000_000
@@ -101,7 +101,9 @@ def test_a_new_kpi_in_the_registry_gets_a_tile_without_page_code(monkeypatch):
         formula="free ÷ total",
         scopes=("site",),
         windows=("now",),
-        derives_from="measurement camera: occupancy_pct",
+        derives_from=Derives(("camera",), fields=("occupancy_pct",)),
+        group="city",
+        drilldown=Drilldown("/traffic", {"field": "occupancy_pct"}),
         thresholds=Thresholds("higher_is_better", 20.0, 5.0),
     )
     monkeypatch.setitem(KPIS, spec.id, spec)
@@ -111,3 +113,16 @@ def test_a_new_kpi_in_the_registry_gets_a_tile_without_page_code(monkeypatch):
     snapshot = build_snapshot(live_with([value]), NOW)
     view = next(t for t in snapshot["tiles"] if t["key"] == kpi_key(spec.id))
     assert (view["value"], view["status"]) == (3.0, "critical")
+
+
+def test_a_tile_links_to_its_drilldown_narrowed_to_the_value_it_shows():
+    water = KPIS["water.level_vs_alarm"]
+    gauges = [
+        make_value(water, "source:g1", "now", 0.5, NOW, label="", level_cm=100.0),
+        make_value(water, "source:g2", "now", 2.4, NOW, label="BĐ2", level_cm=700.0),
+    ]
+    view = build_tile(tile(kpi_key(water.id)), live_with(gauges), NOW)
+    assert view["href"] == "/environment?kind=water&field=level_cm&source=g2"
+    assert tile(indicator_key("noise")).href(keep="?lang=en") == (
+        "/environment?kind=noise&field=laeq_db&lang=en"
+    )

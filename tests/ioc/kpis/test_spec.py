@@ -4,6 +4,8 @@ import pytest
 
 from ioc.kpis.registry import KPIS
 from ioc.kpis.spec import (
+    Derives,
+    Drilldown,
     KpiSpec,
     KpiValue,
     Thresholds,
@@ -62,7 +64,9 @@ def test_spec_status_without_value_or_thresholds():
     assert KPIS["servicedesk.backlog"].status(12) == "unrated"
     assert KPIS["servicedesk.on_time_rate"].status(None) == "no_data"
     with pytest.raises(ValueError, match="unknown window"):
-        KpiSpec("x", "x", "x", "", "", ("province",), ("week",), "")  # type: ignore[arg-type]
+        KpiSpec(
+            "x", "x", "x", "", "", ("province",), ("week",), Derives(()), "city", Drilldown("/")
+        )  # type: ignore[arg-type]
 
 
 def test_value_json_form_and_round_trip():
