@@ -5,7 +5,7 @@
 #
 # Build arguments:
 #   PYTHON_VERSION    base image python:<version>-slim (default 3.11, the project's minimum)
-#   GUNICORN_VERSION  gunicorn serving dashboards.app:server (default 27.0.1)
+#   GUNICORN_VERSION  gunicorn serving dashboards.wsgi:server (default 27.0.1)
 #   APP_UID           uid of the unprivileged `ioc` user the processes run as (default 10001)
 #
 # Everything is downloaded while building (PyPI); the running container needs no network but

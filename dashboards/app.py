@@ -1,6 +1,7 @@
-"""The Dash app: `create_app(settings=None) -> Dash` and `server` for gunicorn.
+"""The Dash app: `create_app(settings=None) -> Dash`. Importing this module creates nothing; the
+WSGI object production servers load is in `dashboards.wsgi`:
 
-    gunicorn --workers 4 --bind 0.0.0.0:8050 dashboards.app:server
+    gunicorn --workers 4 --bind 0.0.0.0:8050 dashboards.wsgi:server
 
 `create_app` opens no connection and reads no data: the live state and storage clients are made
 (lazily connecting) and kept on the Flask app, pages and callbacks are registered on this app
@@ -180,10 +181,3 @@ def create_app(
     for page in PAGES:
         page.register(app)
     return app
-
-
-def _server() -> object:
-    return create_app().server
-
-
-server = _server()

@@ -1,29 +1,37 @@
 """`ioc demo`: the whole system in one process, with nothing but `pip install`.
 
-An MQTT broker (the one at IOC_MQTT_URL if it answers, else amqtt embedded on that address),
-the simulated province (a few hours of back-fill at full speed, then real time), the collector
-with its KPI engine, storage (InfluxDB if IOC_INFLUX_URL is set, else an SQLite file in the data
-directory — history survives restarts), live state (Redis if IOC_REDIS_URL is set, else in
-process) and the operations center on http://127.0.0.1:8050. Ctrl-C stops it all cleanly.
+The core starts what is its own: an MQTT broker (the one at IOC_MQTT_URL if it answers, else
+amqtt embedded on that address), storage (InfluxDB if IOC_INFLUX_URL is set, else an SQLite file
+in the data directory — history survives restarts) and live state (Redis if IOC_REDIS_URL is set,
+else in process). Everything else is a *demo part* that a package registers through the
+entry-point group `ioc.demo` — today the collector with its KPI engine, the simulated province (a
+few hours of back-fill at full speed, then real time) and the operations center on
+http://127.0.0.1:8050. The core names none of them:
 
-Like `ioc.cli`, this is a composition root: it wires collectors, simulators and dashboards
-together, importing them inside functions.
+    [project.entry-points."ioc.demo"]
+    collectors = "collectors.demo:CollectorPart"
+
+A part is made with no arguments and follows `DemoPart`: parts start in `order` (then name) and
+stop in reverse; the part that serves in the foreground (the dashboard) sets `DemoContext.serve`.
+Ctrl-C stops it all cleanly.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from typing import Any, Protocol
 
 from ioc.embedded_broker import EmbeddedBroker, reachable
 from ioc.errors import IocError
+from ioc.live import LiveState
 from ioc.settings import Settings, load_settings
+from ioc.storage import Storage
 
 Say = Callable[[str], None]
+DEMO_GROUP = "ioc.demo"
 
 
 @dataclass
@@ -37,6 +45,45 @@ class DemoOptions:
     backfill_rate: float = 2000.0
 
 
+@dataclass
+class DemoContext:
+    """What the core gives every part: settings (with the broker's), storage, live state."""
+
+    options: DemoOptions
+    settings: Settings
+    storage: Storage
+    live: LiveState
+    say: Say
+    # Set by the one part that holds the foreground until Ctrl-C (the dashboard's web server).
+    serve: Callable[[], None] | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+class DemoPart(Protocol):
+    """One piece of the demo, contributed by a package (entry-point group `ioc.demo`)."""
+
+    order: int  # lower starts first: 10 consumers, 20 producers, 90 the foreground server
+
+    def start(self, ctx: DemoContext) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+def demo_parts() -> list[DemoPart]:
+    """Every registered part, made, in start order."""
+    registered = sorted(entry_points(group=DEMO_GROUP), key=lambda e: e.name)
+    if not registered:
+        raise IocError(
+            f"no package registers a demo part (entry points {DEMO_GROUP!r}): reinstall the "
+            "project (scripts/setup.sh or pip install -e .)"
+        )
+    made: list[tuple[int, str, DemoPart]] = []
+    for entry in registered:
+        part: DemoPart = entry.load()()
+        made.append((part.order, entry.name, part))
+    return [part for _, _, part in sorted(made, key=lambda m: (m[0], m[1]))]
+
+
 class Demo:
     """Starts the parts in order and stops them in reverse; usable from tests."""
 
@@ -47,18 +94,14 @@ class Demo:
             overrides.setdefault("data_dir", options.data_dir)
         self.settings: Settings = load_settings(**overrides)
         self.broker: EmbeddedBroker | None = None
-        self._stop_simulation = threading.Event()
-        self._threads: list[threading.Thread] = []
         self._closers: list[Callable[[], None]] = []
 
-    def start(self) -> Any:
-        """Start broker, storage, live state, collector and simulator; return the Dash app."""
-        from collectors.collector import Collector
-        from dashboards.app import create_app
-        from ioc.kpis.runner import runner_from_settings
+    def start(self, parts: list[DemoPart] | None = None) -> DemoContext:
+        """Start broker, storage, live state, then every part; return what they share."""
         from ioc.live import open_live_state
         from ioc.storage import open_storage
 
+        parts = demo_parts() if parts is None else parts
         settings = self._broker_settings()
         storage = open_storage(settings)
         self._closers.append(storage.close)
@@ -67,31 +110,20 @@ class Demo:
         where = settings.influx_url or f"SQLite {getattr(storage, 'path', '')}"
         self.say(f"storage     {where}")
         self.say(f"live state  {settings.redis_url or 'in process'}")
-
-        collector = Collector(
-            settings, storage, live, runner_from_settings(settings, live, storage)
-        )
-        collector.start()
-        self._closers.append(collector.stop)
-        if not collector.transport.wait_connected(15):
-            raise IocError(f"the collector could not subscribe at {settings.mqtt_url}")
-        self.say("collector   subscribed; KPI engine on")
-
-        backfill = storage.latest("sensor").empty and self.options.backfill_hours > 0
-        self._start_simulator(settings, backfill)
-        app = create_app(settings, live=live, storage=storage)
         self.settings = settings
-        return app
+        ctx = DemoContext(self.options, settings, storage, live, self.say)
+        for part in parts:
+            part.start(ctx)
+            self._closers.append(part.stop)
+        return ctx
 
     def stop(self) -> None:
-        self._stop_simulation.set()
-        for thread in self._threads:
-            thread.join(30)
         for close in reversed(self._closers):
             try:
                 close()
             except IocError as exc:
                 self.say(f"while stopping: {exc}")
+        self._closers.clear()
         if self.broker is not None:
             self.broker.stop()
         self.say("stopped")
@@ -108,41 +140,27 @@ class Demo:
             update={"mqtt_protocol": "3.1.1", "mqtt_client_id": "ioc-demo-collector"}
         )
 
-    def _start_simulator(self, settings: Settings, backfill: bool) -> None:
-        from simulators.publisher import SimConfig, run_simulation
-
-        hours = self.options.backfill_hours if backfill else 0.0
-        config = SimConfig(
-            mqtt_url=settings.mqtt_url,
-            scenario=self.options.scenario,
-            seed=self.options.seed if backfill else int(time.time()),
-            start=datetime.now(UTC) - timedelta(hours=hours),
-            rate=self.options.backfill_rate,
-            max_ahead_s=0.0,  # after the back-fill, real time
-            protocol="mqttv5" if settings.mqtt_protocol == "5" else "mqttv311",
-        )
-        thread = threading.Thread(
-            target=run_simulation,
-            args=(config,),
-            kwargs={"stop": self._stop_simulation},
-            name="ioc-demo-simulator",
-            daemon=True,
-        )
-        thread.start()
-        self._threads.append(thread)
-        filled = f"{hours:g} h of history first, then " if hours else ""
-        self.say(f"simulator   scenario {self.options.scenario}: {filled}real time")
-
 
 def run_demo(options: DemoOptions, say: Say = print) -> None:
     """Run until Ctrl-C."""
     demo = Demo(options, say)
     try:
-        app = demo.start()
-        say(f"open        http://{options.host}:{options.port}/   (Ctrl-C to stop)")
-        app.run(host=options.host, port=options.port, debug=False)
+        ctx = demo.start()
+        if ctx.serve is not None:
+            ctx.serve()
+        else:
+            say("running     (Ctrl-C to stop)")
+            threading.Event().wait()
     finally:
         demo.stop()
 
 
-__all__ = ["Demo", "DemoOptions", "load_settings", "run_demo"]
+__all__ = [
+    "Demo",
+    "DemoContext",
+    "DemoOptions",
+    "DemoPart",
+    "demo_parts",
+    "load_settings",
+    "run_demo",
+]

@@ -13,13 +13,31 @@ start it again for the next test.
 
 from __future__ import annotations
 
+import tomllib
 import uuid
 from collections.abc import Iterator
+from importlib.metadata import entry_points
+from pathlib import Path
 
 import pytest
 import redis
 
 from ioc.devservices import InfluxDB, Mosquitto, Redis
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Stop at once, saying why, when the install predates the entry points in pyproject.toml
+    (each package's `ioc` commands and demo parts): every `ioc` test would fail otherwise."""
+    pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
+    declared = tomllib.loads(pyproject.read_text())["project"].get("entry-points", {})
+    for group, entries in declared.items():
+        installed = {e.name: e.value for e in entry_points(group=group)}
+        if installed != entries:
+            pytest.exit(
+                f"the installed entry points {group!r} are {installed}, pyproject.toml declares "
+                f"{entries}: reinstall with scripts/setup.sh (or pip install -e '.[dev]')",
+                returncode=4,
+            )
 
 
 @pytest.fixture(scope="session")

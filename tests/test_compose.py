@@ -9,7 +9,7 @@ ACL — checked as far as a machine without a Docker engine allows.
 - deploy/mosquitto/start.sh makes the broker config the mosquitto service runs (the repository's
   mosquitto.conf + password file + ACL); the real Mosquitto runs it here, and devices, the
   collectors and the simulator are tried against it.
-- gunicorn serves `dashboards.app:server` with the service's command and environment.
+- gunicorn serves `dashboards.wsgi:server` with the service's command and environment.
 """
 
 from __future__ import annotations
@@ -202,7 +202,7 @@ def run_ioc(args: list[str]):
     """Parse `ioc ARGS` with the real command tree (options checked, nothing run); its context.
 
     (Typer vendors its own click: the objects are used through their methods only.)"""
-    command = typer.main.get_command(cli.app)
+    command = typer.main.get_command(cli.build())
     context = command.context_class(command, info_name="ioc")
     while hasattr(command, "get_command"):  # a group
         assert args, "no subcommand"
@@ -318,7 +318,7 @@ def test_the_dashboard_runs_under_gunicorn_with_several_workers_and_a_shared_key
     dashboard = services["dashboard"]
     assert dashboard["entrypoint"] == ["gunicorn"]
     options = gunicorn_options(dashboard["command"])
-    assert options.args == ["dashboards.app:server"]
+    assert options.args == ["dashboards.wsgi:server"]
     assert options.workers >= 2
     assert options.bind == ["0.0.0.0:8050"]
     assert (

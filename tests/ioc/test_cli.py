@@ -75,3 +75,36 @@ def test_kpis_rejects_an_unknown_district():
     done = ioc("kpis", "--district", "ha-noi", env={"IOC_REDIS_URL": ""})
     assert done.returncode == 2
     assert "unknown district 'ha-noi'" in done.stderr
+
+
+def test_every_package_contributes_its_own_commands():
+    from typer.main import get_command
+
+    from ioc.cli import build
+
+    command = get_command(build())
+    assert {"check", "kpis", "alerts", "demo"} <= set(command.commands)  # the core's
+    assert {"collect", "simulate", "dashboard"} <= set(command.commands)  # the packages'
+    assert "ingest" in command.commands["bench"].commands
+
+
+def test_a_command_registered_twice_is_refused_by_name():
+    import typer
+
+    from ioc.cli import _check_unique
+    from ioc.errors import IocError
+
+    app = typer.Typer()
+    app.command()(lambda: None)
+    app.command("collect")(lambda: None)
+    app.command("collect")(lambda: None)
+    with pytest.raises(IocError, match="registered twice: collect"):
+        _check_unique(app)
+
+
+def test_demo_parts_start_consumers_first_and_the_foreground_last():
+    from ioc.demo import demo_parts
+
+    parts = demo_parts()
+    assert [type(p).__name__ for p in parts] == ["CollectorPart", "SimulatorPart", "DashboardPart"]
+    assert [p.order for p in parts] == sorted(p.order for p in parts)

@@ -1,0 +1,156 @@
+"""The core's own `ioc` commands: `check`, `kpis`, `alerts` (and `alerts ack`), `demo`.
+
+They use `ioc` alone. The commands of the packages above it (`collect`, `simulate`,
+`dashboard`, `bench ingest`…) are registered by those packages (see `ioc.cli`).
+"""
+
+from __future__ import annotations
+
+import time
+
+import orjson
+import typer
+
+from ioc.cli import Commands, fail, live_or_exit, settings_or_exit
+from ioc.errors import IocError
+
+ALERT_STATES_SHOWN = ("active", "acknowledged")
+
+
+def register(cli: Commands) -> None:
+    cli.root.command()(check)
+    cli.root.command()(kpis)
+    alerts_app = typer.Typer(
+        help="Alerts: list them, acknowledge one.", invoke_without_command=True
+    )
+    alerts_app.callback()(alerts)
+    alerts_app.command("ack")(alerts_ack)
+    cli.root.add_typer(alerts_app, name="alerts")
+    cli.root.command()(demo)
+
+
+def check() -> None:
+    """Tell whether the broker, storage and live state in the settings are reachable."""
+    from ioc.check import run_checks
+
+    settings = settings_or_exit()
+    all_ok = True
+    for result in run_checks(settings):
+        mark = "OK  " if result.ok else "FAIL"
+        typer.echo(f"[{mark}] {result.name}: {result.detail}")
+        all_ok &= result.ok
+    if not all_ok:
+        typer.echo(
+            "Fix the settings (IOC_* environment variables or .env) and run `ioc check` again."
+        )
+        raise typer.Exit(1)
+
+
+def kpis(
+    as_json: bool = typer.Option(False, "--json", help='one JSON object: {"kpis": [...]}'),
+    district: str | None = typer.Option(None, help="only this district's KPIs (a slug)"),
+) -> None:
+    """Print the current KPI values from the live state."""
+    from ioc.kpis.registry import KPIS
+    from ioc.places import DISTRICTS
+
+    if district is not None and district not in DISTRICTS:
+        fail(f"unknown district {district!r}; one of {', '.join(DISTRICTS)}", 2)
+    live = live_or_exit()
+    try:
+        ts_ms, values = live.kpis()
+    except IocError as exc:
+        fail(str(exc))
+    if district is not None:
+        values = [v for v in values if f"district:{district}" in v["scope"]]
+    if as_json:
+        typer.echo(orjson.dumps({"ts": ts_ms, "kpis": values}).decode())
+        return
+    if not values:
+        typer.echo("no KPI values yet: is `ioc collect` running with IOC_KPI_ENGINE=true?")
+        return
+    for v in values:
+        spec = KPIS.get(v["id"])
+        name = spec.name_vi if spec else v["id"]
+        value = "—" if v["value"] is None else f"{v['value']:.4g}"
+        typer.echo(
+            f"{name:<42} {v['scope']:<34} {v['window']:<8} {value:>10} {v['unit']:<6} {v['status']}"
+        )
+
+
+def alerts(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help='one JSON object: {"alerts": [...]}'),
+) -> None:
+    """List active and acknowledged alerts (most severe first)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    live = live_or_exit()
+    try:
+        shown = [a for a in live.alerts() if a["state"] in ALERT_STATES_SHOWN]
+    except IocError as exc:
+        fail(str(exc))
+    rank = {"critical": 0, "warning": 1, "info": 2}
+    shown.sort(key=lambda a: (rank.get(a["severity"], 3), a["raised_ms"] or 0))
+    if as_json:
+        typer.echo(orjson.dumps({"alerts": shown}).decode())
+        return
+    if not shown:
+        typer.echo("no active alerts")
+    for a in shown:
+        acked = f"  acknowledged by {a['acked_by']}: {a['ack_comment']}" if a["acked_by"] else ""
+        typer.echo(f"[{a['severity']:<8}] {a['alert_id']}  {a['message_vi']}{acked}")
+
+
+def alerts_ack(
+    alert_id: str = typer.Argument(..., help="the alert's id, as `ioc alerts` shows it"),
+    by: str = typer.Option(..., "--by", help="who acknowledges"),
+    comment: str = typer.Option("", "--comment", help="what is being done about it"),
+    timeout: float = typer.Option(10.0, help="seconds to wait for the KPI engine to apply it"),
+) -> None:
+    """Acknowledge an active alert (applied by the running KPI engine within a second)."""
+    live = live_or_exit()
+    current = {a["alert_id"]: a for a in live.alerts()}
+    alert = current.get(alert_id)
+    if alert is None or alert["state"] != "active":
+        state = "unknown" if alert is None else alert["state"]
+        fail(
+            f"alert {alert_id!r} is {state}; only an active alert can be "
+            "acknowledged (see `ioc alerts`)"
+        )
+    if not by.strip():
+        fail("--by must name who acknowledges", 2)
+    live.request_ack(alert_id, by, comment, time.time_ns() // 1_000_000)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        now = {a["alert_id"]: a for a in live.alerts()}.get(alert_id)
+        if now is not None and now["state"] != "active":
+            typer.echo(f"{alert_id}: {now['state']} by {now['acked_by'] or '—'}")
+            return
+        time.sleep(0.1)  # polling the engine's next tick, with a deadline
+    fail(
+        f"no KPI engine applied the acknowledgement within {timeout:g} s "
+        "(is `ioc collect` running?)"
+    )
+
+
+def demo(
+    host: str = typer.Option("127.0.0.1", help="address of the operations center"),
+    port: int = typer.Option(8050, help="port of the operations center"),
+    data_dir: str | None = typer.Option(
+        None, help="where the SQLite history lives (default: IOC_DATA_DIR or ~/.local/share/ioc)"
+    ),
+    scenario: str = typer.Option("normal", help="normal, flood, border-queue or festival"),
+    backfill_hours: float = typer.Option(3.0, help="simulated history published first"),
+) -> None:
+    """Run everything in one process: broker, simulator, collector, dashboard."""
+    from ioc.demo import DemoOptions, run_demo
+
+    settings_or_exit()
+    options = DemoOptions(host, port, data_dir, scenario, backfill_hours=backfill_hours)
+    try:
+        run_demo(options, say=lambda line: typer.echo(line))
+    except KeyboardInterrupt:
+        pass
+    except IocError as exc:
+        fail(str(exc))
