@@ -1,4 +1,4 @@
-"""The core's own `ioc` commands: `check`, `kpis`, `alerts` (and `alerts ack`), `demo`.
+"""The core's own `ioc` commands: `check`, `kpis`, `alerts` (and `alerts ack`), `demo`, `devices`.
 
 They use `ioc` alone. The commands of the packages above it (`collect`, `simulate`,
 `dashboard`, `bench ingest`…) are registered by those packages (see `ioc.cli`).
@@ -11,6 +11,7 @@ import time
 import orjson
 import typer
 
+from ioc import devicecli
 from ioc.cli import Commands, fail, live_or_exit, settings_or_exit
 from ioc.errors import IocError
 
@@ -27,6 +28,7 @@ def register(cli: Commands) -> None:
     alerts_app.command("ack")(alerts_ack)
     cli.root.add_typer(alerts_app, name="alerts")
     cli.root.command()(demo)
+    devicecli.register(cli)
 
 
 def check() -> None:

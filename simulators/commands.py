@@ -24,6 +24,9 @@ def simulate(
         6 * 3600.0, help="seconds simulated time may run ahead of the clock before pacing"
     ),
     flood_district: str | None = typer.Option(None, help="district of the flood scenario"),
+    device_logins: bool = typer.Option(
+        False, help="each device's status connection logs in as the device (production broker)"
+    ),
 ) -> None:
     """Play the province's devices and desks over real MQTT (IOC_MQTT_URL).
 
@@ -47,6 +50,7 @@ def simulate(
             max_ahead_s=max_ahead,
             bad_ratio=bad_ratio,
             flood_district=flood_district,
+            device_logins=device_logins,
             protocol="mqttv5" if settings.mqtt_protocol == "5" else "mqttv311",
         )
     except ValueError as exc:

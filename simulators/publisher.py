@@ -64,6 +64,7 @@ class SimConfig:
     qos: int = 1
     client_id: str | None = None  # prefix of the client ids; None = ioc-sim-<random>
     device_status: bool = True  # one status connection per device
+    device_logins: bool = False  # each status connection logs in as its device (user = id)
     max_inflight: int = 1000
     max_outstanding: int = 20_000  # published but unacknowledged before publishing waits
     keepalive_s: int = 60
@@ -248,6 +249,7 @@ class _Run:
                 client_prefix=self.prefix,
                 protocol=protocol,
                 keepalive_s=cfg.keepalive_s,
+                device_logins=cfg.device_logins,
             )
             if cfg.device_status
             else None

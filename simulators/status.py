@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -72,7 +72,10 @@ class DeviceStatus:
         client_prefix: str,
         protocol: MQTTProtocolVersion = mqtt.MQTTv5,
         keepalive_s: int = 60,
+        device_logins: bool = False,
     ) -> None:
+        """`device_logins`: each device logs in as its own user (its source id) with the
+        address's password, as on the production broker, which ties client ids to users."""
         self._address = address
         self._keepalive = keepalive_s
         self._cond = threading.Condition()
@@ -83,7 +86,11 @@ class DeviceStatus:
             _Device(
                 d.source_id,
                 d.status_topic,
-                make_client(address, f"{client_prefix}-{d.source_id}", protocol),
+                make_client(
+                    replace(address, username=d.source_id) if device_logins else address,
+                    f"{client_prefix}-{d.source_id}",
+                    protocol,
+                ),
             )
             for d in devices
         ]

@@ -19,7 +19,6 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
 import urllib.request
 import zipfile
 from collections.abc import Iterator
@@ -29,21 +28,30 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import orjson
-import paho.mqtt.client as mqtt
 import pytest
 import typer.main
 import yaml
-from paho.mqtt.enums import CallbackAPIVersion
-from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from collectors.collector import Collector, topic_filters
 from ioc import cli
-from ioc.devservices import Mosquitto, free_port, wait_until
+from ioc.devservices import free_port, wait_until
 from ioc.live.redis import RedisLiveState
+from ioc.mqttauth import render_acl
 from ioc.settings import ENV_PREFIX, Settings, load_settings
+from ioc.sources import load_sources
 from ioc.storage.base import TimeRange
 from ioc.storage.influx import InfluxStorage
 from simulators.publisher import SimConfig, run_simulation
+from tests.broker import (
+    AUDITOR,
+    COLLECTOR_PASSWORD,
+    DEVICE_A,
+    DEVICE_B,
+    SIMULATOR_PASSWORD,
+    Client,
+    DeployBroker,
+    deploy_broker,
+)
 from tests.helpers import settings_from_env
 from tests.test_env_example import ENV_EXAMPLE, NOT_SETTINGS, ROOT, env_example
 
@@ -247,7 +255,9 @@ def test_two_collectors_share_one_group_with_their_own_sessions_and_one_kpi_engi
     broker_password = services["mosquitto"]["environment"]["MQTT_COLLECTOR_PASSWORD"]
     for name, s in settings.items():
         assert (s.mqtt.host, s.mqtt.port) == ("mosquitto", 1883), name
-        assert (s.mqtt.username, s.mqtt.password) == ("collector", broker_password), name
+        # Each replica its own broker user, and the client id is that user (the broker forces it).
+        assert (s.mqtt.username, s.mqtt.password) == (name, broker_password), name
+        assert s.mqtt_client_id == name
         needs = collectors[name]["depends_on"]
         assert needs == dict.fromkeys(("mosquitto", "influxdb", "redis"), needs["mosquitto"])
         assert needs["mosquitto"] == {"condition": "service_healthy"}
@@ -466,146 +476,87 @@ def acl_rules() -> list[tuple[str | None, str, str]]:
     return rules
 
 
-def test_the_acl_lets_devices_publish_only_their_own_topics_under_ioc():
+def test_the_acl_is_the_one_generated_from_the_source_catalogue():
+    assert (DEPLOY / "acl").read_text(encoding="utf-8") == render_acl(load_sources())
+
+
+def test_the_acl_lets_each_device_publish_only_its_own_feed_district_and_status():
     rules = acl_rules()
-    device_rules = [(access, topic) for user, access, topic in rules if user is None]
-    assert device_rules, "no pattern rules: devices could not publish"
-    for access, topic in device_rules:
-        assert access == "write", topic
-        assert topic.startswith("ioc/") and topic.endswith("/%u"), topic
-        assert "#" not in topic and not topic.startswith("ioc/deadletter/"), topic
+    assert not [r for r in rules if r[0] is None], "pattern rules apply to every user"
     by_user: dict[str, set[tuple[str, str]]] = {}
     for user, access, topic in rules:
-        if user is not None:
-            by_user.setdefault(user, set()).add((access, topic))
-    assert by_user["collector"] == {("read", "ioc/#"), ("write", "ioc/deadletter/#")}
+        assert user is not None
+        by_user.setdefault(user, set()).add((access, topic))
+    for user in ("collector-1", "collector-2"):
+        assert by_user.pop(user) == {("read", "ioc/#"), ("write", "ioc/deadletter/#")}
+    assert by_user.pop("simulator") == {
+        ("write", "ioc/sensor/#"),
+        ("write", "ioc/camera/#"),
+        ("write", "ioc/servicedesk/#"),
+    }
+    sources = load_sources()
+    assert set(by_user) == set(sources)
     for user, granted in by_user.items():
-        for access, topic in granted:
-            assert topic.startswith("ioc/"), (user, topic)
-            assert access == "read" or user == "collector" or "deadletter" not in topic
+        source = sources[user]
+        assert granted == {
+            ("write", f"ioc/{source.feed}/{source.district}/{user}"),
+            ("write", f"ioc/status/{user}"),
+        }, user
 
 
 # -- the broker's config, run ---------------------------------------------------------------------
 
-DEVICE = ("cb-air-001", "d3v1ce")  # user name = the device's source id
-
-
-class Client:
-    """A paho MQTT 5 client that records what happens to it (for the broker tests)."""
-
-    def __init__(self, port: int, user: str | None = None, password: str | None = None) -> None:
-        self.received: list[tuple[str, bytes]] = []
-        self.acks: dict[int, str] = {}
-        self.connack: str | None = None
-        self.suback: list[str] = []
-        self.lock = threading.Lock()
-        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
-        if user is not None:
-            self.client.username_pw_set(user, password)
-        self.client.on_connect = self._on_connect
-        self.client.on_message = self._on_message
-        self.client.on_publish = self._on_publish
-        self.client.on_subscribe = self._on_subscribe
-        self.client.connect("127.0.0.1", port)
-        self.client.loop_start()
-        wait_until(lambda: self.connack is not None, timeout=10, message="no CONNACK")
-
-    def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
-        self.connack = str(reason_code)
-        if reason_code.is_failure:
-            client.disconnect()  # no reconnecting
-
-    def _on_message(self, client, userdata, message) -> None:
-        with self.lock:
-            self.received.append((message.topic, bytes(message.payload)))
-
-    def _on_publish(self, client, userdata, mid, reason_code, properties) -> None:
-        self.acks[mid] = str(reason_code)
-
-    def _on_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:
-        self.suback = [str(code) for code in reason_codes]
-
-    def subscribe(self, *filters: str) -> list[str]:
-        self.client.subscribe([(f, SubscribeOptions(qos=1)) for f in filters])
-        wait_until(lambda: self.suback, timeout=10, message="no SUBACK")
-        return self.suback
-
-    def publish(self, topic: str, payload: bytes) -> str:
-        """Publish at QoS 1; the reason code of the broker's PUBACK."""
-        mid = self.client.publish(topic, payload, qos=1).mid
-        return wait_until(lambda: self.acks.get(mid), timeout=10, message=f"no PUBACK {topic}")
-
-    def topics(self) -> list[str]:
-        with self.lock:
-            return [topic for topic, _ in self.received]
-
-    def close(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
-
 
 @pytest.fixture
-def deploy_broker(tmp_path: Path) -> Iterator[Mosquitto]:
+def deploy(tmp_path: Path) -> Iterator[DeployBroker]:
     """The real broker with the config deploy/mosquitto/start.sh makes, as in the container,
-    plus one device added the README's way and, for observing only, an `auditor` who may read
-    every topic (appended to a copy of the ACL)."""
-    deploy = tmp_path / "deploy"
-    shutil.copytree(DEPLOY, deploy)
-    subprocess.run(["mosquitto_passwd", "-b", str(deploy / "passwd"), *DEVICE], check=True)
-    subprocess.run(["mosquitto_passwd", "-b", str(deploy / "passwd"), "auditor", "au"], check=True)
-    with (deploy / "acl").open("a", encoding="utf-8") as acl:
-        acl.write("\n# test only\nuser auditor\ntopic read #\n")
-    env = {
-        "PATH": os.environ["PATH"],
-        "MOSQUITTO_BASE_CONF": str(ROOT / "mosquitto.conf"),
-        "MOSQUITTO_DEPLOY_DIR": str(deploy),
-        "MOSQUITTO_RUN_DIR": str(tmp_path / "run"),
-        "MQTT_COLLECTOR_PASSWORD": SECRETS["MQTT_COLLECTOR_PASSWORD"],
-        "MQTT_SIMULATOR_PASSWORD": SECRETS["MQTT_SIMULATOR_PASSWORD"],
-    }
-    subprocess.run(
-        ["sh", str(DEPLOY / "start.sh"), "--prepare-only"], env=env, check=True, timeout=30
-    )
-    config = tmp_path / "run" / "mosquitto.conf"
-    text = config.read_text(encoding="utf-8")
-    assert text.startswith((ROOT / "mosquitto.conf").read_text(encoding="utf-8"))
-    assert f"password_file {tmp_path}/run/passwd" in text
-    assert f"acl_file {deploy}/acl" in text
-    broker = Mosquitto(tmp_path / "broker", conf=config)
-    try:
-        broker.start()
+    with DEVICE_A and DEVICE_B added by `ioc devices add` (tests/broker.py)."""
+    with deploy_broker(tmp_path) as broker:
+        text = broker.config.read_text(encoding="utf-8")
+        assert text.startswith((ROOT / "mosquitto.conf").read_text(encoding="utf-8"))
+        assert f"password_file {tmp_path}/run/passwd" in text
+        assert f"acl_file {tmp_path}/deploy/acl" in text
+        assert "use_username_as_clientid true" in text
         yield broker
-    finally:
-        broker.close()
 
 
-def test_anonymous_clients_and_wrong_passwords_are_refused(deploy_broker):
-    for user, password in ((None, None), ("collector", "wrong"), (DEVICE[0], "wrong")):
-        client = Client(deploy_broker.port, user, password)
+def test_anonymous_clients_and_wrong_passwords_are_refused(deploy):
+    for user, password in ((None, None), ("collector-1", "wrong"), (DEVICE_A[0], "wrong")):
+        client = Client(deploy.port, user, password)
         try:
             assert client.connack == "Not authorized", user
         finally:
             client.close()
 
 
-def test_a_device_publishes_only_its_own_topics_and_collectors_read_them_shared(deploy_broker):
-    port = deploy_broker.port
-    auditor = Client(port, "auditor", "au")
-    collector = Client(port, "collector", SECRETS["MQTT_COLLECTOR_PASSWORD"])
-    device = Client(port, *DEVICE)
+def test_a_device_publishes_only_its_own_topics_and_collectors_read_them_shared(deploy):
+    port = deploy.port
+    auditor = Client(port, *AUDITOR)
+    collector = Client(port, "collector-1", COLLECTOR_PASSWORD)
+    device = deploy.device(DEVICE_A[0])
     try:
         assert collector.connack == device.connack == "Success"
         assert auditor.subscribe("#") == ["Granted QoS 1"]
         assert collector.subscribe("$share/collectors/ioc/sensor/#") == ["Granted QoS 1"]
-        refused = ["other/topic", "ioc/sensor/hoa-an/cb-air-999", "ioc/deadletter/sensor"]
+        name, feed, district = DEVICE_A
+        other, other_feed, other_district = DEVICE_B
+        refused = [
+            "other/topic",
+            f"ioc/{feed}/{district}/cb-air-999",
+            f"ioc/{other_feed}/{other_district}/{other}",  # another device
+            f"ioc/status/{other}",  # another device's status
+            f"ioc/camera/{district}/{name}",  # another feed under its own id
+            f"ioc/{feed}/bao-lac/{name}",  # another district under its own id
+            "ioc/deadletter/sensor",
+        ]
         for topic in refused:
             assert device.publish(topic, b"{}") == "Not authorized", topic
-        own = "ioc/sensor/hoa-an/cb-air-001"
+        own = f"ioc/{feed}/{district}/{name}"
         assert device.publish(own, b"{}") == "Success"
-        assert device.publish("ioc/status/cb-air-001", b"online") == "Success"
-        wait_until(lambda: "ioc/status/cb-air-001" in auditor.topics(), message="status")
+        assert device.publish(f"ioc/status/{name}", b"online") == "Success"
+        wait_until(lambda: f"ioc/status/{name}" in auditor.topics(), message="status")
         # One client's messages arrive in order: whatever was let through has arrived by now.
-        assert auditor.topics() == [own, "ioc/status/cb-air-001"]
+        assert auditor.topics() == [own, f"ioc/status/{name}"]
         assert collector.topics() == [own]
         assert collector.publish("ioc/deadletter/sensor", b"{}") == "Success"
         wait_until(lambda: "ioc/deadletter/sensor" in auditor.topics(), message="dead letter")
@@ -619,14 +570,12 @@ SIM_START = datetime(2026, 6, 1, 1, 0, tzinfo=UTC)
 
 @pytest.mark.services
 def test_simulator_and_two_collectors_through_the_production_broker(
-    deploy_broker, influxdb, influx_db, redis_url
+    tmp_path, influxdb, influx_db, redis_url
 ):
     """The compose users end to end: the simulator (bad messages included) publishes as
-    `simulator`, two collectors log in as `collector` on one share group and dead-letter."""
+    `simulator` and its devices' status as each device, two collectors log in as `collector-1`
+    and `collector-2` on one share group and dead-letter."""
     base = {
-        "IOC_MQTT_URL": (
-            f"mqtt://collector:{SECRETS['MQTT_COLLECTOR_PASSWORD']}@127.0.0.1:{deploy_broker.port}"
-        ),
         "IOC_MQTT_SHARE_GROUP": "collectors",
         "IOC_INFLUX_URL": influxdb.url,
         "IOC_INFLUX_TOKEN": "test",
@@ -635,23 +584,34 @@ def test_simulator_and_two_collectors_through_the_production_broker(
     }
     storage = InfluxStorage(influxdb.url, "test", "ioc", influx_db)
     lives, collectors = [], []
-    auditor = Client(deploy_broker.port, "auditor", "au")
+    with deploy_broker(tmp_path, devices=False) as deploy:
+        _simulate_through(deploy, base, redis_url, storage, lives, collectors)
+
+
+def _simulate_through(deploy, base, redis_url, storage, lives, collectors):  # type: ignore[no-untyped-def]
+    auditor = Client(deploy.port, *AUDITOR)
     try:
         auditor.subscribe("ioc/deadletter/#")
         for number in (1, 2):
-            settings = settings_from_env({**base, "IOC_MQTT_CLIENT_ID": f"ioc-collector-{number}"})
+            user = f"collector-{number}"
+            url = deploy.url(user, COLLECTOR_PASSWORD)
+            settings = settings_from_env({**base, "IOC_MQTT_URL": url, "IOC_MQTT_CLIENT_ID": user})
             lives.append(RedisLiveState(redis_url))
             collectors.append(Collector(settings, storage, lives[-1]))
             collectors[-1].start()
             assert collectors[-1].transport.wait_connected(10)
-        sim_url = (
-            f"mqtt://simulator:{SECRETS['MQTT_SIMULATOR_PASSWORD']}@127.0.0.1:{deploy_broker.port}"
-        )
         result = run_simulation(
             SimConfig(
-                mqtt_url=sim_url, start=SIM_START, rate=20_000, seed=5, count=3000, bad_ratio=0.05
+                mqtt_url=deploy.url("simulator", SIMULATOR_PASSWORD),
+                start=SIM_START,
+                rate=20_000,
+                seed=5,
+                count=3000,
+                bad_ratio=0.05,
+                device_logins=True,
             )
         )
+        assert result.sent["status"] > 0
         assert result.bad > 50
         span = TimeRange(
             int((SIM_START - timedelta(days=1)).timestamp() * 1e9),

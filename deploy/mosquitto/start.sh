@@ -3,9 +3,12 @@
 #
 # 1. Broker config = the repository's mosquitto.conf (shared with the tests) + production.conf
 #    + `password_file` and `acl_file` lines pointing at the files below.
-# 2. Password file = the device credentials in deploy/mosquitto/passwd + the service users:
-#    `collector` (MQTT_COLLECTOR_PASSWORD, required) and `simulator` (MQTT_SIMULATOR_PASSWORD,
-#    only when set). Their hashes never live in the repository.
+# 2. Password file = the device credentials in deploy/mosquitto/passwd (`ioc devices add`) + the
+#    service users: `collector-1`, `collector-2` and `healthcheck` (the compose healthcheck, no
+#    topics) with MQTT_COLLECTOR_PASSWORD (required), and
+#    `simulator` (MQTT_SIMULATOR_PASSWORD, only when set; then every catalogued device of the
+#    ACL that has no password of its own logs in with it, for the simulator's per-device status connections — a demo
+#    profile, never for a real deployment). Their hashes never live in the repository.
 # 3. exec mosquitto with it.
 #
 # The paths default to where docker-compose.yml mounts the files; the tests point them at a
@@ -25,9 +28,17 @@ mkdir -p "$run_dir"
 chmod 0700 "$run_dir"
 umask 077
 cp "$deploy_dir/passwd" "$run_dir/passwd"
-mosquitto_passwd -b "$run_dir/passwd" collector "$MQTT_COLLECTOR_PASSWORD"
+for user in collector-1 collector-2 healthcheck; do
+  mosquitto_passwd -b "$run_dir/passwd" "$user" "$MQTT_COLLECTOR_PASSWORD"
+done
 if [ -n "${MQTT_SIMULATOR_PASSWORD:-}" ]; then
   mosquitto_passwd -b "$run_dir/passwd" simulator "$MQTT_SIMULATOR_PASSWORD"
+  # Catalogued devices without credentials of their own (never overwriting a real one).
+  for device in $(sed -n 's/^# device //p' "$deploy_dir/acl"); do
+    if ! grep -q "^$device:" "$run_dir/passwd"; then
+      mosquitto_passwd -b "$run_dir/passwd" "$device" "$MQTT_SIMULATOR_PASSWORD"
+    fi
+  done
 fi
 
 {
