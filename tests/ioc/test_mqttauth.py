@@ -22,6 +22,7 @@ from ioc.sources import load_sources
 from tests.broker import DEPLOY, DEVICE_A, DEVICE_B, Client, run_start_sh
 
 runner = CliRunner()
+APP = cli.build()
 
 
 def test_hash_is_mosquittos_pbkdf2_sha512_format():
@@ -48,7 +49,7 @@ def test_devices_add_and_revoke_on_the_real_broker(tmp_path):
     name, feed, district = DEVICE_A
     passwords = {}
     for source_id in (name, DEVICE_B[0]):
-        done = runner.invoke(cli.app, ["devices", "add", source_id, "--deploy-dir", str(deploy)])
+        done = runner.invoke(APP, ["devices", "add", source_id, "--deploy-dir", str(deploy)])
         assert done.exit_code == 0, done.output
         passwords[source_id] = done.stdout.strip().splitlines()[-1]
     entries = read_passwd(deploy / "passwd")
@@ -74,7 +75,7 @@ def test_devices_add_and_revoke_on_the_real_broker(tmp_path):
         finally:
             device.close()
 
-        done = runner.invoke(cli.app, ["devices", "revoke", name, "--deploy-dir", str(deploy)])
+        done = runner.invoke(APP, ["devices", "revoke", name, "--deploy-dir", str(deploy)])
         assert done.exit_code == 0, done.output
         assert set(read_passwd(deploy / "passwd")) == {DEVICE_B[0]}
         run_start_sh(deploy, tmp_path / "run")
@@ -83,5 +84,5 @@ def test_devices_add_and_revoke_on_the_real_broker(tmp_path):
         still = Client(broker.port, DEVICE_B[0], passwords[DEVICE_B[0]])
         assert still.connack == "Success"
         still.close()
-        again = runner.invoke(cli.app, ["devices", "revoke", name, "--deploy-dir", str(deploy)])
+        again = runner.invoke(APP, ["devices", "revoke", name, "--deploy-dir", str(deploy)])
         assert again.exit_code == 1
