@@ -32,6 +32,7 @@ from collectors.collector import Collector
 from ioc.devservices import DevServices
 from ioc.kpis.runner import runner_from_settings
 from ioc.live.redis import RedisLiveState
+from ioc.localtime import local_datetime
 from ioc.model import NS_PER_MS
 from ioc.settings import Settings, load_settings
 from ioc.storage.base import TimeRange
@@ -72,7 +73,7 @@ class IngestFigures:
 def sensor_message(i: int) -> tuple[str, bytes]:
     source = f"cb-air-station-{i % 50:02d}"
     ts_s = T0_MS // 1000 + i
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts_s + 7 * 3600)) + ".000+07:00"
+    stamp = local_datetime(ts_s).isoformat(timespec="milliseconds")
     payload = {
         "ts": stamp,
         "kind": "air",

@@ -32,12 +32,11 @@ from collectors.topics import feed_of
 from ioc.errors import LiveStateError, PayloadRejected, StorageRejected, StorageUnavailable
 from ioc.feeds import FEEDS
 from ioc.live import LiveState, LiveUpdate
-from ioc.model import NS_PER_MS, Message, Reading, Rejection
+from ioc.model import DEADLETTER_PAYLOAD_MAX, NS_PER_MS, Message, Reading, Rejection
 from ioc.storage import Storage
 
 log = logging.getLogger(__name__)
 
-DEADLETTER_PAYLOAD_MAX = 2048
 UNKNOWN_DISTRICT = "unknown"
 DEADLETTER_TOPICS = {name: spec.deadletter_topic for name, spec in FEEDS.items()}
 DEADLETTER_UNKNOWN = "ioc/deadletter/unknown"

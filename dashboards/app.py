@@ -26,6 +26,7 @@ from dashboards.i18n import LANGS, t
 from dashboards.pages import devices, environment, services, traffic, wall
 from dashboards.urlstate import ViewState
 from ioc.live import LiveState
+from ioc.localtime import LOCAL_OFFSET_MS
 from ioc.settings import Settings, load_settings
 from ioc.storage import Storage
 
@@ -97,10 +98,10 @@ def update_shell(pathname: str | None, search: str | None) -> tuple[object, ...]
 # parameter, including the filters a drill-down wrote into the address bar) and page rotation.
 _CLOCK_JS = """
 function(n) {
-  const now = new Date(Date.now() + 7 * 3600 * 1000);
+  const now = new Date(Date.now() + LOCAL_OFFSET_MS);
   return now.toISOString().slice(11, 19);
 }
-"""
+""".replace("LOCAL_OFFSET_MS", str(LOCAL_OFFSET_MS))
 _LANG_JS = """
 function(n, lang) {
   if (!n) { return window.dash_clientside.no_update; }

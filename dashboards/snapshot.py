@@ -13,19 +13,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from dashboards.data import LiveData
 from dashboards.tiles import Indicator, TileSpec, catalogue, decimals
 from ioc.feeds import FEEDS
 from ioc.kpis.spec import KpiSpec, parse_scope
+from ioc.localtime import LOCAL_TZ
 from ioc.model import Reading
 
 STALE_GRACE_S = 5.0
 KPI_STALE_S = 10.0
 OFFLINE_INTERVALS = 3
-LOCAL_TZ = timezone(timedelta(hours=7), "+07")
 STATUS_RANK = {"critical": 0, "warning": 1, "ok": 2, "unrated": 3, "no_data": 4}
 SEVERITY_RANK = {"critical": 0, "warning": 1, "info": 2}
 STATE_RANK = {"active": 0, "acknowledged": 1, "pending": 2, "cleared": 3}

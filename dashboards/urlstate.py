@@ -13,15 +13,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from urllib.parse import urlencode
 
 from dashboards.i18n import DEFAULT_LANG, lang_of
+from ioc.localtime import LOCAL_TZ
 from ioc.model import NS_PER_S
 from ioc.places import DISTRICTS
 from ioc.storage import TimeRange
 
-LOCAL_TZ = timezone(timedelta(hours=7))
 RANGES: dict[str, int] = {"1h": 3600, "24h": 86400, "7d": 7 * 86400}
 DEFAULT_RANGE = "24h"
 CUSTOM = "custom"

@@ -69,9 +69,15 @@ class Message:
     epoch: int = 0  # which connection delivered it (acks from an old connection are void)
 
 
+# A rejection keeps at most this much of the refused payload: the dead-letter topic and stream
+# show an integrator what was sent without holding 64 KiB per bad message.
+DEADLETTER_PAYLOAD_MAX = 2048
+
+
 @dataclass(frozen=True, slots=True)
 class Rejection:
-    """A message that could not be used, with the reason it was refused."""
+    """A message that could not be used, with the reason it was refused (its payload cut to
+    `DEADLETTER_PAYLOAD_MAX` bytes)."""
 
     feed: str
     topic: str

@@ -20,9 +20,10 @@ from __future__ import annotations
 import math
 import random
 import zlib
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
-ICT = timezone(timedelta(hours=7), "ICT")
+from ioc.localtime import LOCAL_TZ, local_datetime
+
 DAY_S = 86_400
 OFFICE_SPANS: tuple[tuple[time, time], ...] = (
     (time(7, 30), time(11, 30)),
@@ -39,7 +40,7 @@ MONTHLY_DRYNESS = (1.5, 1.45, 1.35, 1.2, 0.9, 0.7, 0.65, 0.65, 0.75, 0.95, 1.3, 
 
 def local(t: int) -> datetime:
     """Epoch seconds → aware local datetime (UTC+7)."""
-    return datetime.fromtimestamp(t, ICT)
+    return local_datetime(t)
 
 
 def rfc3339(t: int) -> str:
@@ -100,7 +101,7 @@ def is_weekend(dt: datetime) -> bool:
 
 def in_office_hours(dt: datetime) -> bool:
     """Mon–Fri 7:30–11:30 and 13:30–17:00 local (public holidays are not modelled)."""
-    dt = dt.astimezone(ICT)
+    dt = dt.astimezone(LOCAL_TZ)
     if is_weekend(dt):
         return False
     now = dt.time()
@@ -112,13 +113,13 @@ def _office_spans_between(a: int, b: int) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     day: date = local(a).date()
     while True:
-        start_of_day = datetime.combine(day, time(0), ICT)
+        start_of_day = datetime.combine(day, time(0), LOCAL_TZ)
         if epoch(start_of_day) > b:
             return spans
         if day.weekday() < 5:
             for start, end in OFFICE_SPANS:
-                s = max(a, epoch(datetime.combine(day, start, ICT)))
-                e = min(b, epoch(datetime.combine(day, end, ICT)))
+                s = max(a, epoch(datetime.combine(day, start, LOCAL_TZ)))
+                e = min(b, epoch(datetime.combine(day, end, LOCAL_TZ)))
                 if s < e:
                     spans.append((s, e))
         day += timedelta(days=1)
@@ -152,7 +153,7 @@ def due_after(t: int, working_days: int) -> int:
         day += timedelta(days=1)
         if day.weekday() < 5:
             left -= 1
-    return epoch(datetime.combine(day, CLOSE_OF_BUSINESS, ICT))
+    return epoch(datetime.combine(day, CLOSE_OF_BUSINESS, LOCAL_TZ))
 
 
 def wave(t: float, key: str, periods: tuple[float, ...] = (7_200.0, 19_000.0, 61_000.0)) -> float:

@@ -12,9 +12,9 @@ import pandas as pd
 
 from dashboards import theme
 from dashboards.i18n import district_name, number, t
+from ioc.localtime import LOCAL_TZ
 from ioc.places import DISTRICTS
 
-LOCAL_TZ = "Asia/Ho_Chi_Minh"
 HEIGHT = 420
 
 

@@ -9,8 +9,7 @@ import dash_ag_grid as dag
 import pandas as pd
 
 from dashboards.i18n import TEXT, district_name, t
-
-LOCAL_TZ = "Asia/Ho_Chi_Minh"
+from ioc.localtime import LOCAL_TZ
 
 
 def grid(grid_id: str, file_name: str) -> dag.AgGrid:

@@ -37,6 +37,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ioc.localtime import LOCAL_OFFSET_MS
+
 Direction = Literal["higher_is_better", "lower_is_better"]
 Status = Literal["ok", "warning", "critical", "unrated", "no_data"]
 Window = Literal["now", "1h", "today", "7d", "nowcast"]
@@ -47,9 +49,6 @@ GROUPS: tuple[Group, ...] = ("city", "services", "health")
 WINDOWS: tuple[Window, ...] = ("now", "1h", "today", "7d", "nowcast")
 HOUR_MS = 3_600_000
 DAY_MS = 24 * HOUR_MS
-# Asia/Ho_Chi_Minh is UTC+07:00 all year (no daylight saving since 1975): a fixed offset needs
-# no tz database and local days and hours are whole UTC hours apart.
-LOCAL_OFFSET_MS = 7 * HOUR_MS
 PROVINCE = "province"
 
 

@@ -6,8 +6,8 @@ It holds what Redis holds (see `ioc.live.redis` for the key map) and answers the
 - last-seen per source only moves forward; the district is the last non-empty one applied;
 - windows keep the newest `window_len` (ms, float) points in arrival order, oldest first;
 - counters add up; dead letters are newest first, each with a Redis-like id `<ms>-<seq>`, the
-  payload cut to 2 KiB and decoded like Redis' answer, at most `deadletter_maxlen` kept (exactly:
-  Redis trims approximately, so it may keep somewhat more);
+  payload cut to `DEADLETTER_PAYLOAD_MAX` bytes and decoded like Redis' answer, at most
+  `deadletter_maxlen` kept (exactly: Redis trims approximately, so it may keep somewhat more);
 - KPI values, alert states and queued acknowledgements go through JSON as they do in Redis, so a
   caller gets copies with JSON's types (tuples come back as lists).
 
@@ -27,9 +27,7 @@ from typing import Any
 import orjson
 
 from ioc.live.base import LiveUpdate
-from ioc.model import NS_PER_MS, Reading, Rejection
-
-DEADLETTER_PAYLOAD_MAX = 2048  # as in ioc.live.redis
+from ioc.model import DEADLETTER_PAYLOAD_MAX, NS_PER_MS, Reading, Rejection
 
 
 class MemoryLiveState:

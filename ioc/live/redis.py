@@ -27,10 +27,9 @@ from redis.retry import Retry
 
 from ioc.errors import LiveStateError
 from ioc.live.base import LiveUpdate
-from ioc.model import NS_PER_MS, Reading
+from ioc.model import DEADLETTER_PAYLOAD_MAX, NS_PER_MS, Reading
 
 PREFIX = "ioc:"
-DEADLETTER_PAYLOAD_MAX = 2048
 
 # ARGV in groups of five: measurement, source, time_ms, district, reading JSON.
 _LATEST_SCRIPT = """

@@ -7,11 +7,12 @@ import random
 import statistics
 from datetime import datetime
 
+from ioc.localtime import LOCAL_TZ
 from simulators import rhythm
 
 
 def at(y: int, mo: int, d: int, h: int = 0, mi: int = 0) -> int:
-    return rhythm.epoch(datetime(y, mo, d, h, mi, tzinfo=rhythm.ICT))
+    return rhythm.epoch(datetime(y, mo, d, h, mi, tzinfo=LOCAL_TZ))
 
 
 def test_local_time_is_utc_plus_7() -> None:
@@ -33,7 +34,7 @@ def test_seasons() -> None:
 
 
 def test_office_hours() -> None:
-    monday = datetime(2026, 7, 6, tzinfo=rhythm.ICT)
+    monday = datetime(2026, 7, 6, tzinfo=LOCAL_TZ)
     assert rhythm.in_office_hours(monday.replace(hour=8))
     assert not rhythm.in_office_hours(monday.replace(hour=7, minute=29))
     assert not rhythm.in_office_hours(monday.replace(hour=12))

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from ioc.feeds import CAMERA_EVENT_TYPES, CAMERA_VEHICLES, SEVERITIES
+from ioc.localtime import LOCAL_TZ
 from simulators import city, rhythm
 from simulators.city import Camera
 from simulators.feeds import camera
@@ -28,7 +29,7 @@ KEYS = [
 
 
 def at(y: int, mo: int, d: int, h: int = 0, mi: int = 0) -> int:
-    return rhythm.epoch(datetime(y, mo, d, h, mi, tzinfo=rhythm.ICT))
+    return rhythm.epoch(datetime(y, mo, d, h, mi, tzinfo=LOCAL_TZ))
 
 
 def cam(site: str) -> Camera:

@@ -7,6 +7,7 @@ import statistics
 from datetime import datetime
 
 from ioc.feeds import SENSOR_KINDS, SENSOR_UNITS
+from ioc.localtime import LOCAL_TZ
 from simulators import city, rhythm
 from simulators.city import Sensor
 from simulators.feeds import sensor
@@ -17,7 +18,7 @@ FLOOD = get_scenario("flood")
 
 
 def at(y: int, mo: int, d: int, h: int = 0, mi: int = 0) -> int:
-    return rhythm.epoch(datetime(y, mo, d, h, mi, tzinfo=rhythm.ICT))
+    return rhythm.epoch(datetime(y, mo, d, h, mi, tzinfo=LOCAL_TZ))
 
 
 def dev(source_id: str) -> Sensor:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from ioc.feeds import SERVICEDESK_CHANNELS, SERVICEDESK_EVENTS
+from ioc.localtime import LOCAL_TZ
 from simulators import city, rhythm
 from simulators.city import ServiceDesk
 from simulators.feeds.servicedesk import DeskSimulator, TicketBook
@@ -22,7 +23,7 @@ KEYS = {"ts", "ticket_id", "event", "service", "channel", "due", "satisfaction"}
 
 
 def at(y: int, mo: int, d: int, h: int = 0) -> int:
-    return rhythm.epoch(datetime(y, mo, d, h, tzinfo=rhythm.ICT))
+    return rhythm.epoch(datetime(y, mo, d, h, tzinfo=LOCAL_TZ))
 
 
 def desk(district: str) -> ServiceDesk:
