@@ -19,13 +19,13 @@ from typing import Any
 from dashboards.data import LiveData
 from dashboards.tiles import Indicator, TileSpec, catalogue, decimals
 from ioc.feeds import FEEDS
+from ioc.kpis.health import offline_after_ms
 from ioc.kpis.spec import KpiSpec, parse_scope
 from ioc.localtime import LOCAL_TZ
 from ioc.model import Reading
 
 STALE_GRACE_S = 5.0
 KPI_STALE_S = 10.0
-OFFLINE_INTERVALS = 3
 STATUS_RANK = {"critical": 0, "warning": 1, "ok": 2, "unrated": 3, "no_data": 4}
 SEVERITY_RANK = {"critical": 0, "warning": 1, "info": 2}
 STATE_RANK = {"active": 0, "acknowledged": 1, "pending": 2, "cleared": 3}
@@ -122,7 +122,7 @@ def _kpi_tile(tile: TileSpec, live: LiveData, now_ms: int) -> dict[str, Any]:
 
 
 def _indicator_tile(ind: Indicator, live: LiveData, now_ms: int) -> dict[str, Any]:
-    fresh_after = now_ms - OFFLINE_INTERVALS * FEEDS["sensor"].expected_interval_s * 1000
+    fresh_after = now_ms - offline_after_ms("sensor")
     readings = [
         r
         for r in _readings(live, "sensor")
@@ -228,19 +228,18 @@ def build_sources(live: LiveData, now_ms: int) -> list[dict[str, Any]]:
             }
     out = []
     for source, s in sorted(sources.items()):
-        interval = FEEDS[s["feed"]].expected_interval_s
         age = _age_s(now_ms, s["last_ms"]) or 0.0
         kpi = online.get(source)
         if kpi is not None:
             is_online = kpi.get("value") == 1.0
         else:
-            is_online = age <= OFFLINE_INTERVALS * interval
+            is_online = age * 1000 <= offline_after_ms(s["feed"])
         out.append(
             s
             | {
                 "last_time": iso(s["last_ms"]),
                 "age_s": age,
-                "stale": age > interval + STALE_GRACE_S,
+                "stale": age > FEEDS[s["feed"]].expected_interval_s + STALE_GRACE_S,
                 "online": is_online,
                 "offline_reason": kpi.get("reason") if kpi else None,
             }

@@ -26,12 +26,17 @@ from ioc.kpis.spec import DAY_MS, KpiValue, make_value, scope_feed, scope_source
 from ioc.kpis.tally import BucketSums
 from ioc.model import Reading
 
-OFFLINE_AFTER_INTERVALS = 3
+OFFLINE_AFTER_INTERVALS = 3  # a source silent for three of its feed's intervals is offline
 KNOWN_FOR_MS = 7 * DAY_MS
 MINUTE_MS = 60_000
 COMPLETENESS_FEEDS: tuple[str, ...] = ("sensor", "camera")
 DATA_FEEDS = frozenset(f.measurement for f in FEEDS.values() if f.name != "status")
 OfflineReason = Literal["last_will", "silent"]
+
+
+def offline_after_ms(feed: str) -> int:
+    """How long a source of `feed` may be silent before it counts as offline."""
+    return int(OFFLINE_AFTER_INTERVALS * FEEDS[feed].expected_interval_s * 1000)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +85,7 @@ class SourceSeen:
         heard = self.heard_ms
         if heard is None or self.feed is None:
             return "silent"
-        limit_ms = OFFLINE_AFTER_INTERVALS * FEEDS[self.feed].expected_interval_s * 1000
-        return "silent" if now_ms - heard > limit_ms else None
+        return "silent" if now_ms - heard > offline_after_ms(self.feed) else None
 
     def is_known(self, now_ms: int) -> bool:
         times = [t for t in (self.heard_ms, self.status_ms) if t is not None]
