@@ -11,11 +11,14 @@
         │   │                           an operator can fix without losing data
         │   └── StorageRejected         not retryable: the data itself was refused (HTTP 400)
         ├── LiveStateError          Redis / in-process live state (retryable)
-        └── BrokerError             MQTT broker
-            └── BrokerAuthError         bad credentials: retrying cannot help
+        ├── BrokerError             MQTT broker
+        │   └── BrokerAuthError         bad credentials: retrying cannot help
+        └── DeliveryError           a notification channel (SMTP, webhook) did not take a
+                                    message; `retryable` False when the receiver refused it
 
-Library errors (urllib3, redis, paho) are translated to these at one boundary each: the storage
-and live-state implementations and the MQTT transport.
+Library errors (urllib3, redis, paho, smtplib, httpx) are translated to these at one boundary
+each: the storage and live-state implementations, the MQTT transport and the notification
+channels.
 """
 
 from __future__ import annotations
@@ -104,3 +107,12 @@ class BrokerAuthError(BrokerError):
     """The broker refused our credentials: retrying cannot help."""
 
     retryable = False
+
+
+class DeliveryError(ServiceError):
+    """A notification was not delivered. Retryable unless the receiver refused the message
+    itself (e.g. a webhook answering 4xx other than 408/429)."""
+
+    def __init__(self, detail: str, *, retryable: bool = True) -> None:
+        self.retryable = retryable
+        super().__init__(detail)

@@ -81,7 +81,41 @@ class Settings(BaseSettings):
     sources_file: str = Field(
         "", description="TOML catalogue of sources (names, places, gauge BĐ1-3); empty = built in"
     )
-    alert_rules_file: str = Field("", description="TOML of alert rules; empty = built-in rules")
+    alert_rules_file: str = Field(
+        "",
+        description="TOML of alert rules and notification channels/routes; empty = built-in "
+        "rules, no notifications",
+    )
+    public_url: str = Field(
+        "http://127.0.0.1:8050",
+        description="the operations center's address as people open it (links in notifications)",
+    )
+    smtp_host: str = Field("", description="SMTP server for e-mail notifications; empty = none")
+    smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port (587 submission)")
+    smtp_starttls: bool = Field(True, description="upgrade the SMTP connection with STARTTLS")
+    smtp_username: str = Field("", description="SMTP login; empty = no authentication")
+    smtp_password: SecretStr = Field(SecretStr(""), description="SMTP password")
+    smtp_from: str = Field("ioc@localhost", description="From address of notifications")
+    smtp_ca_file: str = Field(
+        "", description="PEM file of CAs trusted for STARTTLS; empty = the system's"
+    )
+    smtp_timeout_s: float = Field(10.0, gt=0, le=300, description="SMTP connect/answer timeout")
+    webhook_token: SecretStr = Field(
+        SecretStr(""), description="sent as 'Authorization: Bearer …' to webhooks; empty = none"
+    )
+    webhook_timeout_s: float = Field(10.0, gt=0, le=300, description="webhook request timeout")
+    notify_max_backoff_s: float = Field(
+        300.0, ge=1, le=86_400, description="longest wait between two delivery attempts"
+    )
+    metrics_port: int | None = Field(
+        None,
+        ge=0,
+        le=65535,
+        description="serve /metrics, /healthz, /readyz on this port (collector, engine); "
+        "empty = off",
+    )
+    metrics_host: str = Field("127.0.0.1", description="address the metrics server binds")
+    log_format: str = Field("text", description="log lines as text or json (one object a line)")
 
     @field_validator("mqtt_url")
     @classmethod
@@ -112,6 +146,23 @@ class Settings(BaseSettings):
         if value and not value.replace("-", "").replace("_", "").isalnum():
             raise ValueError("use letters, digits, - and _ only")
         return value
+
+    @field_validator("metrics_port", mode="before")
+    @classmethod
+    def _empty_port(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @field_validator("public_url")
+    @classmethod
+    def _check_public_url(cls, value: str) -> str:
+        return _check_http_url(value, ("http", "https"))
+
+    @field_validator("log_format")
+    @classmethod
+    def _check_format(cls, value: str) -> str:
+        if value.lower() not in ("text", "json"):
+            raise ValueError("must be text or json")
+        return value.lower()
 
     @field_validator("log_level")
     @classmethod

@@ -36,6 +36,7 @@ from ioc.kpis.spec import DAY_MS, KpiValue
 from ioc.kpis.state import KpiState
 from ioc.live import LiveState
 from ioc.model import NS_PER_MS, Reading
+from ioc.notify import Notifier, notifier_from_settings
 from ioc.settings import Settings
 from ioc.sources import gauge_levels, load_sources, names
 from ioc.storage import Storage
@@ -62,6 +63,7 @@ class KpiRunner:
         rules: Iterable[AlertRule],
         clock: Callable[[], int] = wall_clock_ms,
         names: Mapping[str, str] | None = None,
+        notifier: Notifier | None = None,
     ) -> None:
         self.live = live
         self.storage = storage
@@ -69,6 +71,7 @@ class KpiRunner:
         self.rules = list(rules)
         self.clock = clock
         self.names = dict(names or {})
+        self.notifier = notifier
         self.state = KpiState()
         self.alerts: dict[str, AlertState] = {}
         self.values: list[KpiValue] = []
@@ -118,6 +121,9 @@ class KpiRunner:
         for transition in transitions:
             log.info("alert %s %s (%s)", transition.alert_id, transition.state, transition.scope)
         self._write_audit([t.to_reading() for t in transitions])
+        if self.notifier is not None and transitions:
+            # before the live state: a crash in between re-sends nothing (the outbox has it)
+            self.notifier.submit(transitions, self.alerts)
         try:
             self.live.set_kpis([v.to_dict() for v in self.values], now_ms)
             self.live.set_alerts(states_to_dict(self.alerts))
@@ -177,5 +183,10 @@ def runner_from_settings(settings: Settings, live: LiveState, storage: Storage) 
     rules = load_rules(settings.alert_rules_file) if settings.alert_rules_file else RULES
     sources = load_sources(settings.sources_file or None)
     return KpiRunner(
-        live, storage, gauges=gauge_levels(sources), rules=rules.values(), names=names(sources)
+        live,
+        storage,
+        gauges=gauge_levels(sources),
+        rules=rules.values(),
+        names=names(sources),
+        notifier=notifier_from_settings(settings, rules),
     )

@@ -1,0 +1,117 @@
+"""What a notification says: one `Notice` per alert transition, rendered for e-mail and webhook.
+
+The Vietnamese text names the place, the value, the level (severity) and links to the
+drill-down page of the alert's KPI; an English line follows for the e-mail. The webhook gets the
+same as JSON (`Notice.to_json`), stable keys for the province's own systems and chat bots:
+
+    {"event": "raised", "alert_id": "...", "rule": "water.bd3", "scope": "source:...",
+     "severity": "critical", "level_vi": "Khẩn cấp", "at": "2026-12-01T15:04:05+07:00",
+     "value": 3.2, "message_vi": "...", "message_en": "...", "text": "...", "link": "http://..."}
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import urlencode
+
+from ioc.kpis.spec import parse_scope
+from ioc.notify.config import Event
+
+LOCAL = timezone(timedelta(hours=7), "ICT")
+LEVEL_VI = {"critical": "Khẩn cấp", "warning": "Cảnh báo", "info": "Thông tin"}
+EVENT_VI = {"raised": "CẢNH BÁO MỚI", "escalated": "NÂNG MỨC", "cleared": "ĐÃ HẾT"}
+EVENT_EN = {"raised": "new alert", "escalated": "escalated", "cleared": "cleared"}
+
+# The drill-down page of a KPI family (until every KPI spec carries its own drill-down).
+_PAGE_BY_PREFIX = {
+    "air": "environment",
+    "water": "environment",
+    "traffic": "traffic",
+    "tourism": "traffic",
+    "border": "traffic",
+    "servicedesk": "services",
+    "devices": "devices",
+    "feeds": "devices",
+}
+
+
+def drilldown_link(public_url: str, kpi: str, scope: str) -> str:
+    """The page of `kpi` filtered to the alert's scope, e.g.
+    http://ioc/environment?source=gauge-1 or …/services?district=hoa-an."""
+    page = _PAGE_BY_PREFIX.get(kpi.partition(".")[0], "")
+    try:
+        parts = parse_scope(scope)
+    except ValueError:
+        parts = {}
+    params = {k: v for k, v in parts.items() if k in ("district", "source", "site")}
+    query = f"?{urlencode(params)}" if params else ""
+    return f"{public_url.rstrip('/')}/{page}{query}"
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    event: Event
+    alert_id: str
+    rule: str
+    scope: str
+    severity: str
+    at_ms: int
+    value: float
+    message_vi: str
+    message_en: str
+    link: str
+    unit: str = ""
+
+    @property
+    def level_vi(self) -> str:
+        return LEVEL_VI.get(self.severity, self.severity)
+
+    @property
+    def local_time(self) -> str:
+        return datetime.fromtimestamp(self.at_ms / 1000, LOCAL).strftime("%H:%M %d/%m/%Y")
+
+    @property
+    def subject(self) -> str:
+        return f"[IOC Cao Bằng] {EVENT_VI[self.event]} · {self.level_vi}: {self.message_vi}"
+
+    @property
+    def text(self) -> str:
+        """The Vietnamese message: what, where, value, level, when, link."""
+        return (
+            f"{EVENT_VI[self.event]} — mức {self.level_vi}\n"
+            f"{self.message_vi}\n"
+            f"Giá trị: {_number(self.value)} {self.unit}".rstrip()
+            + f" · Lúc {self.local_time} (giờ Việt Nam)\n"
+            f"Xem chi tiết: {self.link}"
+        )
+
+    def email_body(self) -> str:
+        return (
+            f"{self.text}\n\n"
+            f"-- \n{EVENT_EN[self.event]} ({self.severity}): {self.message_en}\n"
+            f"Alert {self.alert_id}\n"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out.pop("at_ms")
+        out["at"] = datetime.fromtimestamp(self.at_ms / 1000, LOCAL).isoformat(timespec="seconds")
+        out["level_vi"] = self.level_vi
+        out["text"] = self.text
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """The plain form kept in the outbox (`from_dict` reads it back)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Notice:
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+
+
+def _number(value: float) -> str:
+    """Vietnamese number format: comma as decimal separator, dot for thousands."""
+    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
