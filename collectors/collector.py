@@ -21,11 +21,12 @@ from collections.abc import Sequence
 from collectors.kpi_feed import KpiFeed
 from collectors.mqtt import MqttTransport
 from collectors.pipeline import Pipeline, Stopping
-from ioc.errors import LiveStateError
+from ioc.errors import BrokerError, LiveStateError
 from ioc.feeds import FEEDS
 from ioc.kpis.runner import KpiRunner
 from ioc.live import LiveState
 from ioc.live.heartbeat import HEARTBEAT_EVERY_MS, collector_component
+from ioc.metrics import PipelineMetrics, Probe, live_probe, storage_probe
 from ioc.model import NS_PER_MS, Message
 from ioc.settings import Settings
 from ioc.storage import Storage
@@ -48,16 +49,20 @@ class Collector:
         storage: Storage,
         live: LiveState,
         kpis: KpiRunner | None = None,
+        metrics: PipelineMetrics | None = None,
     ) -> None:
         self.settings = settings
         self._inbox: queue.SimpleQueue[Message] = queue.SimpleQueue()
+        # payload bytes in the inbox = taken in (network thread) - taken out (pipeline thread)
+        self._bytes_in = 0
+        self._bytes_out = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.transport = MqttTransport(
             settings.mqtt,
             settings.mqtt_client_id,
             topic_filters(settings.mqtt_share_group),
-            self._inbox.put,
+            self._receive,
             protocol=settings.mqtt_protocol,
             receive_maximum=settings.inbox_size,
         )
@@ -75,12 +80,37 @@ class Collector:
             window_len=settings.window_len,
             stop_event=self._stop,
             on_stored=kpis.add if kpis is not None and not shared else None,
+            metrics=metrics,
         )
+        if metrics is not None:
+            metrics.watch_inbox(self._inbox.qsize, lambda: self._bytes_in - self._bytes_out)
+        self._storage = storage
+        self._live = live
         self.kpi_feed = (
             KpiFeed(settings, kpis, self.pipeline.with_district)
             if kpis is not None and shared
             else None
         )
+
+    def _receive(self, message: Message) -> None:
+        self._bytes_in += len(message.payload)
+        self._inbox.put(message)
+
+    def probes(self) -> dict[str, Probe]:
+        """Readiness: the broker (subscribed), storage and live state answer."""
+
+        def broker() -> str:
+            address = self.settings.mqtt
+            where = f"{address.host}:{address.port}"
+            if not self.transport.connected:
+                raise BrokerError(f"not connected to the MQTT broker at {where}")
+            return f"subscribed at {where}"
+
+        return {
+            "broker": broker,
+            "storage": storage_probe(self._storage),
+            "live_state": live_probe(self._live),
+        }
 
     def run(self) -> None:
         """Consume until `stop()`; raises BrokerAuthError on bad credentials."""
@@ -154,6 +184,12 @@ class Collector:
         except queue.Empty:
             return []
         batch = [first]
+        try:
+            return self._fill(batch)
+        finally:
+            self._bytes_out += sum(len(m.payload) for m in batch)
+
+    def _fill(self, batch: list[Message]) -> list[Message]:
         size = self.settings.batch_size
         deadline = time.monotonic() + self.settings.batch_wait_ms / 1000
         get = self._inbox.get_nowait

@@ -24,16 +24,27 @@ def collect() -> None:
     from collectors.collector import Collector
     from ioc.kpis.runner import runner_from_settings
     from ioc.live import open_live_state
+    from ioc.metrics import PipelineMetrics, new_registry, start_metrics
     from ioc.storage import open_storage
 
     settings = settings_or_exit()
+    registry = new_registry()
     try:
         storage = open_storage(settings)
         live = open_live_state(settings)
+        kpis = (
+            runner_from_settings(settings, live, storage, registry) if settings.kpi_engine else None
+        )
     except IocError as exc:
         fail(str(exc), 2)
-    kpis = runner_from_settings(settings, live, storage) if settings.kpi_engine else None
-    collector = Collector(settings, storage, live, kpis)
+    collector = Collector(settings, storage, live, kpis, PipelineMetrics(registry))
+    try:
+        metrics = start_metrics(settings, registry, collector.probes())
+    except IocError as exc:
+        fail(str(exc), 2)
+    notifier = kpis.notifier if kpis is not None else None
+    if notifier is not None:
+        notifier.start()
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -47,8 +58,13 @@ def collect() -> None:
     except IocError as exc:
         fail(str(exc))
     finally:
+        if notifier is not None:
+            notifier.stop()
+        if metrics is not None:
+            metrics.close()
         storage.close()
         live.close()
+        logging.getLogger("ioc.collect").info("stopped")
 
 
 def bench_ingest(

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from collectors.topics import feed_of
 from ioc.errors import LiveStateError, PayloadRejected, StorageRejected, StorageUnavailable
 from ioc.feeds import FEEDS
 from ioc.live import LiveState, LiveUpdate
+from ioc.metrics import PipelineMetrics
 from ioc.model import DEADLETTER_PAYLOAD_MAX, NS_PER_MS, Message, Reading, Rejection
 from ioc.storage import Storage
 
@@ -70,6 +72,7 @@ class Pipeline:
         stop_event: threading.Event | None = None,
         max_backoff_s: float = 30.0,
         on_stored: Callable[[list[Reading]], None] | None = None,
+        metrics: PipelineMetrics | None = None,
     ) -> None:
         self.storage = storage
         self.live = live
@@ -82,6 +85,7 @@ class Pipeline:
         self._backlog = LiveUpdate(window_len=window_len)
         self._districts: dict[str, str] = {}
         self.stats = PipelineStats()
+        self.metrics = metrics
 
     def load_districts(self) -> None:
         """Learn which district each source is in, so `status` points get their district."""
@@ -128,6 +132,14 @@ class Pipeline:
             self._on_stored(stored)
 
         self.stats.acked += self._ack(batch)
+        if self.metrics is not None:
+            oldest_ns = min(m.received_ns for m in batch)
+            self.metrics.batch(
+                received,
+                [(r.feed, r.reason) for r in rejections],
+                Counter(r.measurement for r in stored),
+                (time.time_ns() - oldest_ns) / 1e9,
+            )
         self.stats.received += len(batch)
         self.stats.stored_readings += len(stored)
         self.stats.rejected.update(r.reason for r in rejections)
@@ -176,14 +188,32 @@ class Pipeline:
         )
 
     def _write_retrying(self, readings: list[Reading]) -> None:
+        """Write, retrying with capped backoff; logs one line when storage goes away and one
+        when it is back (each retry at DEBUG)."""
         delay = 0.2
+        retries = 0
         while True:
             try:
+                started = time.perf_counter()
                 self.storage.write(readings)
+                if self.metrics is not None:
+                    self.metrics.write_seconds.observe(time.perf_counter() - started)
+                if retries:
+                    log.info("storage available again after %d retries", retries)
                 return
             except StorageUnavailable as exc:
                 self.stats.storage_retries += 1
-                log.warning("storage unavailable (%s); retrying in %.1f s", exc, delay)
+                retries += 1
+                if self.metrics is not None:
+                    self.metrics.storage_retries.inc()
+                level = logging.WARNING if retries == 1 else logging.DEBUG
+                log.log(
+                    level,
+                    "storage unavailable (%s); retrying (backoff up to %.0f s), "
+                    "nothing acknowledged meanwhile",
+                    exc,
+                    self._max_backoff_s,
+                )
                 if self._stop.wait(delay):
                     raise Stopping from None
                 delay = min(delay * 2, self._max_backoff_s)
@@ -198,6 +228,8 @@ class Pipeline:
             if not self._backlog:
                 log.warning("live state unavailable (%s); keeping a backlog", exc)
             self.stats.live_failures += 1
+            if self.metrics is not None:
+                self.metrics.live_failures.inc()
             self._backlog = update
             return
         if update is self._backlog:

@@ -17,7 +17,6 @@ Adding a command to a package that already has an entry needs no reinstall; a ne
 
 from __future__ import annotations
 
-import logging
 import sys
 from dataclasses import dataclass
 from importlib.metadata import entry_points
@@ -56,9 +55,9 @@ def settings_or_exit() -> Settings:
         settings = load_settings()
     except ConfigError as exc:
         fail(str(exc), 2)
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    from ioc.logs import configure_logging
+
+    configure_logging(settings)
     return settings
 
 

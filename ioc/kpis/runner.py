@@ -20,6 +20,8 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 
+from prometheus_client import CollectorRegistry
+
 from ioc.alerts.engine import (
     AlertState,
     AlertTransition,
@@ -35,6 +37,7 @@ from ioc.kpis.city import GaugeAlarmLevels
 from ioc.kpis.spec import DAY_MS, KpiValue
 from ioc.kpis.state import KpiState
 from ioc.live import LiveState
+from ioc.metrics import EngineMetrics, NotifyMetrics
 from ioc.model import NS_PER_MS, Reading
 from ioc.notify import Notifier, notifier_from_settings
 from ioc.settings import Settings
@@ -64,6 +67,7 @@ class KpiRunner:
         clock: Callable[[], int] = wall_clock_ms,
         names: Mapping[str, str] | None = None,
         notifier: Notifier | None = None,
+        metrics: EngineMetrics | None = None,
     ) -> None:
         self.live = live
         self.storage = storage
@@ -72,6 +76,7 @@ class KpiRunner:
         self.clock = clock
         self.names = dict(names or {})
         self.notifier = notifier
+        self.metrics = metrics
         self.state = KpiState()
         self.alerts: dict[str, AlertState] = {}
         self.values: list[KpiValue] = []
@@ -108,6 +113,7 @@ class KpiRunner:
 
     def tick(self, now_ms: int | None = None) -> list[AlertTransition]:
         """One evaluation; returns the alert transitions it made."""
+        started = time.perf_counter()
         now_ms = self.clock() if now_ms is None else now_ms
         transitions = self._apply_acks()
         self.values = [self._named(v) for v in self.state.kpis(now_ms, self.gauges)]
@@ -124,6 +130,12 @@ class KpiRunner:
         if self.notifier is not None and transitions:
             # before the live state: a crash in between re-sends nothing (the outbox has it)
             self.notifier.submit(transitions, self.alerts)
+        if self.metrics is not None:
+            self.metrics.evaluated(
+                time.perf_counter() - started,
+                [(a.state, a.severity) for a in self.alerts.values()],
+                [t.state for t in transitions],
+            )
         try:
             self.live.set_kpis([v.to_dict() for v in self.values], now_ms)
             self.live.set_alerts(states_to_dict(self.alerts))
@@ -178,15 +190,25 @@ class KpiRunner:
         self._unwritten = []
 
 
-def runner_from_settings(settings: Settings, live: LiveState, storage: Storage) -> KpiRunner:
-    """The runner the settings describe (gauge levels and alert rules from their files)."""
+def runner_from_settings(
+    settings: Settings,
+    live: LiveState,
+    storage: Storage,
+    registry: CollectorRegistry | None = None,
+) -> KpiRunner:
+    """The runner the settings describe (gauge levels and alert rules from their files, the
+    notifier of the rules file's routes), its metrics in `registry` when given."""
     rules = load_rules(settings.alert_rules_file) if settings.alert_rules_file else RULES
     sources = load_sources(settings.sources_file or None)
+    notifier = notifier_from_settings(settings, rules)
+    if notifier is not None and registry is not None:
+        notifier.observers.append(NotifyMetrics(registry))
     return KpiRunner(
         live,
         storage,
         gauges=gauge_levels(sources),
         rules=rules.values(),
         names=names(sources),
-        notifier=notifier_from_settings(settings, rules),
+        notifier=notifier,
+        metrics=EngineMetrics(registry) if registry is not None else None,
     )
