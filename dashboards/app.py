@@ -21,7 +21,7 @@ from pathlib import Path
 import dash
 from dash import Input, Output, State, dcc, html
 
-from dashboards import api, data, ids
+from dashboards import api, data, health, ids
 from dashboards.i18n import LANGS, t
 from dashboards.pages import devices, environment, services, traffic, wall
 from dashboards.urlstate import ViewState
@@ -150,6 +150,7 @@ def create_app(
     app.server.config["DEBUG"] = debug
     data.install(app.server, settings, live=live, storage=storage)
     api.register(app.server)
+    health.register(app.server)
     app.layout = shell()
     app.callback(
         Output(ids.NAV_TITLE, "children"),

@@ -86,6 +86,8 @@ TOPOLOGY = {
     "IOC_KPI_ENGINE",
     "IOC_INFLUX_URL",
     "IOC_REDIS_URL",
+    "IOC_METRICS_PORT",
+    "IOC_METRICS_HOST",
 }
 
 

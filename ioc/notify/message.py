@@ -14,9 +14,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import urlencode
 
-from ioc.kpis.spec import parse_scope
+from ioc.kpis.drilldown import drilldown_href
+from ioc.kpis.registry import KPIS
 from ioc.notify.config import Event
 
 LOCAL = timezone(timedelta(hours=7), "ICT")
@@ -24,30 +24,13 @@ LEVEL_VI = {"critical": "Khẩn cấp", "warning": "Cảnh báo", "info": "Thôn
 EVENT_VI = {"raised": "CẢNH BÁO MỚI", "escalated": "NÂNG MỨC", "cleared": "ĐÃ HẾT"}
 EVENT_EN = {"raised": "new alert", "escalated": "escalated", "cleared": "cleared"}
 
-# The drill-down page of a KPI family (until every KPI spec carries its own drill-down).
-_PAGE_BY_PREFIX = {
-    "air": "environment",
-    "water": "environment",
-    "traffic": "traffic",
-    "tourism": "traffic",
-    "border": "traffic",
-    "servicedesk": "services",
-    "devices": "devices",
-    "feeds": "devices",
-}
-
 
 def drilldown_link(public_url: str, kpi: str, scope: str) -> str:
-    """The page of `kpi` filtered to the alert's scope, e.g.
-    http://ioc/environment?source=gauge-1 or …/services?district=hoa-an."""
-    page = _PAGE_BY_PREFIX.get(kpi.partition(".")[0], "")
-    try:
-        parts = parse_scope(scope)
-    except ValueError:
-        parts = {}
-    params = {k: v for k, v in parts.items() if k in ("district", "source", "site")}
-    query = f"?{urlencode(params)}" if params else ""
-    return f"{public_url.rstrip('/')}/{page}{query}"
+    """The KPI's drill-down (ioc.kpis.drilldown_href) narrowed to the alert's scope, on the
+    operations center's public address; the wall when the KPI is unknown."""
+    spec = KPIS.get(kpi)
+    path = drilldown_href(spec, {"scope": scope}) if spec is not None else "/"
+    return public_url.rstrip("/") + path
 
 
 @dataclass(frozen=True, slots=True)

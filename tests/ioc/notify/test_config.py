@@ -83,8 +83,9 @@ def test_the_notice_names_place_value_level_and_links_the_drill_down():
     link = drilldown_link("https://ioc.vn/", "servicedesk.overdue", "district:hoa-an")
     assert link == "https://ioc.vn/services?district=hoa-an"
     assert drilldown_link("https://ioc.vn", "feeds.completeness", "feed:sensor") == (
-        "https://ioc.vn/devices"
+        "https://ioc.vn/devices?field=readings&feed=sensor"
     )
+    assert drilldown_link("https://ioc.vn", "no.such.kpi", "province") == "https://ioc.vn/"
     notice = Notice(
         "raised",
         "id",

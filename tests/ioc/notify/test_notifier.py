@@ -141,7 +141,9 @@ def test_a_flood_alert_reaches_email_and_webhook_once(tmp_path, smtp_server, ca_
         body = mail.get_content()
         assert "Trạm thủy văn Bằng Giang" in body  # the place
         assert "báo động 3: 520" in body and "Giá trị: 3,2 BĐ" in body  # the level and the value
-        assert "https://ioc.caobang.gov.vn/environment?source=g1" in body  # the drill-down
+        assert (
+            "https://ioc.caobang.gov.vn/environment?kind=water&field=level_cm&source=g1" in body
+        )  # the drill-down
 
         hooks = webhook_bodies(receiver)
         assert [(h["event"], h["rule"], h["severity"]) for h in hooks] == [
@@ -150,7 +152,10 @@ def test_a_flood_alert_reaches_email_and_webhook_once(tmp_path, smtp_server, ca_
         ]
         assert hooks[1]["alert_id"] == bd3.alert_id
         assert hooks[1]["level_vi"] == "Khẩn cấp"
-        assert hooks[1]["link"] == "https://ioc.caobang.gov.vn/environment?source=g1"
+        assert (
+            hooks[1]["link"]
+            == "https://ioc.caobang.gov.vn/environment?kind=water&field=level_cm&source=g1"
+        )
         assert "báo động 3: 520" in hooks[1]["message_vi"]
 
         # the water falls: the BĐ3 alert clears, notified once on both (this route wants it)
