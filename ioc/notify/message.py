@@ -12,14 +12,14 @@ same as JSON (`Notice.to_json`), stable keys for the province's own systems and 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 from ioc.kpis.drilldown import drilldown_href
 from ioc.kpis.registry import KPIS
+from ioc.localtime import LOCAL_TZ
 from ioc.notify.config import Event
 
-LOCAL = timezone(timedelta(hours=7), "ICT")
 LEVEL_VI = {"critical": "Khẩn cấp", "warning": "Cảnh báo", "info": "Thông tin"}
 EVENT_VI = {"raised": "CẢNH BÁO MỚI", "escalated": "NÂNG MỨC", "cleared": "ĐÃ HẾT"}
 EVENT_EN = {"raised": "new alert", "escalated": "escalated", "cleared": "cleared"}
@@ -53,7 +53,7 @@ class Notice:
 
     @property
     def local_time(self) -> str:
-        return datetime.fromtimestamp(self.at_ms / 1000, LOCAL).strftime("%H:%M %d/%m/%Y")
+        return datetime.fromtimestamp(self.at_ms / 1000, LOCAL_TZ).strftime("%H:%M %d/%m/%Y")
 
     @property
     def subject(self) -> str:
@@ -80,7 +80,9 @@ class Notice:
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
         out.pop("at_ms")
-        out["at"] = datetime.fromtimestamp(self.at_ms / 1000, LOCAL).isoformat(timespec="seconds")
+        out["at"] = datetime.fromtimestamp(self.at_ms / 1000, LOCAL_TZ).isoformat(
+            timespec="seconds"
+        )
         out["level_vi"] = self.level_vi
         out["text"] = self.text
         return out

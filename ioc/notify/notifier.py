@@ -22,7 +22,8 @@ from ioc.alerts.engine import AlertState, AlertTransition, alert_key
 from ioc.alerts.rules import AlertRule
 from ioc.errors import DeliveryError
 from ioc.kpis.registry import KPIS
-from ioc.kpis.spec import DAY_MS, LOCAL_OFFSET_MS
+from ioc.kpis.spec import DAY_MS
+from ioc.localtime import LOCAL_OFFSET_MS
 from ioc.model import NS_PER_MS
 from ioc.notify.channels import Sender
 from ioc.notify.config import Event, NotifyConfig
