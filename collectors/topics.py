@@ -3,8 +3,8 @@
     ioc/<feed>/<district>/<source_id>     sensor, camera, servicedesk (source = agency for desks)
     ioc/status/<source_id>                status (no district in the topic)
 
-`TOPIC_LAYOUTS` is the only place that knows which segment becomes which tag; nothing else
-splits topic strings.
+Each feed declares its layout once (`FeedSpec.topic` in `ioc/feeds/<feed>.py`); this module is
+the only place that splits topic strings by it.
 """
 
 from __future__ import annotations
@@ -16,12 +16,7 @@ from ioc.feeds import FEEDS, SOURCE_ID_RE, TOPIC_ROOT
 from ioc.places import DISTRICTS
 
 FEED_SEGMENT = 1
-
-# Segment position → tag, keyed by `FeedSpec.has_district`. Segment 0 is TOPIC_ROOT, 1 the feed.
-TOPIC_LAYOUTS: dict[bool, dict[str, int]] = {
-    True: {"district": 2, "source": 3},  # ioc/<feed>/<district>/<source_id>
-    False: {"source": 2},  # ioc/status/<source_id>
-}
+FIRST_TAG_SEGMENT = 2  # segment 0 is TOPIC_ROOT, 1 the feed, then the feed's declared layout
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,9 +29,12 @@ class Topic:
     raw: str
 
 
-# Derived once from TOPIC_LAYOUTS: per feed, its layout and its number of segments.
+# Derived once from each feed's declared layout: segment position per tag, number of segments.
 _LAYOUT_OF: dict[str, tuple[dict[str, int], int]] = {
-    name: (TOPIC_LAYOUTS[spec.has_district], max(TOPIC_LAYOUTS[spec.has_district].values()) + 1)
+    name: (
+        {tag: FIRST_TAG_SEGMENT + i for i, tag in enumerate(spec.topic)},
+        FIRST_TAG_SEGMENT + len(spec.topic),
+    )
     for name, spec in FEEDS.items()
 }
 _match_source = SOURCE_ID_RE.fullmatch

@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ioc.feeds import FEEDS, SENSOR_KINDS, TOPIC_ROOT
+from ioc.feeds import FEEDS, TOPIC_ROOT
+from ioc.feeds.sensor import SENSOR_KINDS
 
 
 def _topic(feed: str, district: str, source_id: str) -> str:

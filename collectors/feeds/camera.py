@@ -41,10 +41,11 @@ from collectors.feeds.base import (
 )
 from collectors.topics import Topic
 from ioc.errors import PayloadRejected
-from ioc.feeds import CAMERA_EVENT_TYPES, CAMERA_VEHICLES, SEVERITIES
+from ioc.feeds import SEVERITIES
+from ioc.feeds.camera import CAMERA_EVENT_TYPES, CAMERA_VEHICLES, SPEC
 from ioc.model import FieldValue, Reading
 
-MEASUREMENT = "camera"
+MEASUREMENT = SPEC.measurement
 KEYS = frozenset(
     {
         "ts",

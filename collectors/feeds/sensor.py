@@ -14,10 +14,10 @@ Two payload forms on the same topics:
   `v`, `t`. Base fields apply to their record and every later one. The resolved name is
   `bn + n`; the base name is any string and is stripped, and `n` must be a value name (absent
   `n` is `missing_field`, an unknown one `unknown_name`). A unit (`u`, else `bu`), if present,
-  must equal `ioc.feeds.SENSOR_UNITS[name]` (`bad_value`). `v` must be a number: a record with
-  `vs`, `vb` or `vd` is `wrong_type`, with no value at all `missing_field`. Other SenML labels
-  (`s`, `ut`, `bv`, `bs`, extensions) are `unknown_name`. Time is `bt + t` in seconds; a
-  resolved time below 2**28 is relative to the receive time, as RFC 8428 says. Float times are
+  must equal `SENSOR_UNITS[name]` of `ioc.feeds.sensor` (`bad_value`). `v` must be a number: a
+  record with `vs`, `vb` or `vd` is `wrong_type`, with no value at all `missing_field`. Other
+  SenML labels (`s`, `ut`, `bv`, `bs`, extensions) are `unknown_name`. Time is `bt + t` in seconds;
+  a resolved time below 2**28 is relative to the receive time, as RFC 8428 says. Float times are
   kept to the microsecond. Records are grouped by resolved time into one reading each (sorted by
   time); the same name twice at one time is `bad_value`. Each group's kind is the first of air,
   water, weather, noise (catalogue order) whose names contain all the group's names, so a lone
@@ -48,10 +48,10 @@ from collectors.feeds.base import (
 )
 from collectors.topics import Topic
 from ioc.errors import PayloadRejected
-from ioc.feeds import SENSOR_KINDS, SENSOR_UNITS, SENSOR_VALUE_NAMES
+from ioc.feeds.sensor import SENSOR_KINDS, SENSOR_UNITS, SENSOR_VALUE_NAMES, SPEC
 from ioc.model import NS_PER_S, Reading
 
-MEASUREMENT = "sensor"
+MEASUREMENT = SPEC.measurement
 JSON_KEYS = frozenset({"ts", "kind", "values"})
 SENML_KEYS = frozenset({"bn", "bt", "bu", "bver", "n", "u", "v", "t"})
 SENML_OTHER_VALUES = frozenset({"vs", "vb", "vd"})

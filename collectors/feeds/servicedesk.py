@@ -49,10 +49,10 @@ from collectors.feeds.base import (
 )
 from collectors.topics import Topic
 from ioc.errors import PayloadRejected
-from ioc.feeds import SERVICEDESK_CHANNELS, SERVICEDESK_EVENTS
+from ioc.feeds.servicedesk import SERVICEDESK_CHANNELS, SERVICEDESK_EVENTS, SPEC
 from ioc.model import NS_PER_MS, FieldValue, Reading
 
-MEASUREMENT = "servicedesk"
+MEASUREMENT = SPEC.measurement
 KEYS = frozenset({"ts", "ticket_id", "event", "service", "channel", "due", "satisfaction"})
 REQUIRED_ON_RECEIVED = ("channel", "service", "due")
 TICKET_ID_RE = re.compile(r"[A-Za-z0-9_.-]{1,64}")

@@ -15,9 +15,10 @@ from __future__ import annotations
 from collectors.feeds.base import not_utf8
 from collectors.topics import Topic
 from ioc.errors import PayloadRejected
+from ioc.feeds.status import SPEC
 from ioc.model import Reading
 
-MEASUREMENT = "status"
+MEASUREMENT = SPEC.measurement
 ONLINE: dict[str, int] = {"online": 1, "offline": 0}
 
 

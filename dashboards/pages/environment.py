@@ -11,7 +11,7 @@ from dashboards.drilldown import Choice, DrillDown, Measure
 from dashboards.i18n import t
 from dashboards.pages import common
 from dashboards.urlstate import ViewState
-from ioc.feeds import SENSOR_KINDS
+from ioc.feeds.sensor import SENSOR_KINDS
 
 PAGE = "environment"
 UNITS = {

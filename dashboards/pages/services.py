@@ -10,7 +10,7 @@ from dash import html
 from dashboards.drilldown import Choice, DrillDown, Measure
 from dashboards.i18n import t
 from dashboards.pages import common
-from ioc.feeds import SERVICEDESK_CHANNELS, SERVICEDESK_EVENTS
+from ioc.feeds.servicedesk import SERVICEDESK_CHANNELS, SERVICEDESK_EVENTS
 
 PAGE = "services"
 MEASURES = (

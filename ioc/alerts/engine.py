@@ -28,13 +28,14 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
 from ioc.alerts.rules import AlertRule
+from ioc.feeds import ALERT
 from ioc.kpis.spec import KpiValue, parse_scope
 from ioc.model import NS_PER_MS, FieldValue, Reading
 from ioc.places import DISTRICTS, PLACES
 
 AlertStatus = Literal["pending", "active", "acknowledged", "cleared"]
 TransitionState = Literal["active", "acknowledged", "cleared"]
-MEASUREMENT = "alert"
+MEASUREMENT = ALERT.measurement
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,9 +2,9 @@
 
 `Storage.records()` and `Storage.latest()` return a frame with a UTC `time` column, the tags and
 the fields as columns, a missing value as NaN/None (and an int field as float when some rows lack
-it). `readings_from_frame` undoes that: one `Reading` per row, tags from the measurement's known
-tag keys, every other non-missing column a field. Whole-number floats stay floats here; the
-consumers that need ints (`due_ms`, `satisfaction`, counts) convert them.
+it). `readings_from_frame` undoes that by the measurement's schema (`ioc.feeds.SCHEMAS`): one
+`Reading` per row, its declared tags as tags, every other non-missing column a field, a declared
+int field back to an int (undeclared columns keep the frame's type).
 """
 
 from __future__ import annotations
@@ -14,15 +14,13 @@ from typing import Any
 
 import pandas as pd
 
+from ioc.feeds import SCHEMAS
 from ioc.model import FieldValue, Reading
 
-# Tag keys per measurement (the parsers' docstrings in collectors/feeds/ and ioc.alerts.engine).
-TAG_KEYS: dict[str, frozenset[str]] = {
-    "sensor": frozenset({"district", "source", "kind"}),
-    "camera": frozenset({"district", "source", "site"}),
-    "servicedesk": frozenset({"district", "source", "event", "channel", "service"}),
-    "status": frozenset({"district", "source"}),
-    "alert": frozenset({"district", "source", "rule", "severity", "scope", "state"}),
+TAG_KEYS: dict[str, frozenset[str]] = {m: schema.tag_keys for m, schema in SCHEMAS.items()}
+_INT_FIELDS: dict[str, frozenset[str]] = {
+    m: frozenset(n for n, kind in schema.field_types.items() if kind == "int")
+    for m, schema in SCHEMAS.items()
 }
 
 
@@ -55,6 +53,7 @@ def readings_from_frame(frame: pd.DataFrame, measurement: str) -> list[Reading]:
     if frame.empty:
         return []
     times = time_ns_column(frame)
+    ints = _INT_FIELDS[measurement]
     readings = []
     for time_ns, row in zip(times, frame.to_dict("records"), strict=True):
         tags: dict[str, str] = {"district": "", "source": ""}
@@ -64,6 +63,8 @@ def readings_from_frame(frame: pd.DataFrame, measurement: str) -> list[Reading]:
                 continue
             if key in tag_keys:
                 tags[str(key)] = str(value)
+            elif key in ints:
+                fields[str(key)] = int(_field(value))
             else:
                 fields[str(key)] = _field(value)
         if fields:

@@ -15,15 +15,46 @@ from typing import Protocol
 
 import pandas as pd
 
-from ioc.feeds import FEEDS
-from ioc.model import NS_PER_S, Reading
+from ioc.errors import StorageRejected
+from ioc.feeds import SCHEMAS
+from ioc.feeds.schema import PY_TYPES
+from ioc.model import NS_PER_S, FieldValue, Reading
 
 # Tag filters: tag key -> one value or several (OR-ed).
 TagFilter = Mapping[str, str | Sequence[str]]
 
 AGGREGATES = frozenset({"mean", "max", "min", "sum", "count", "last", "first", "median"})
 NAME_RE = re.compile(r"[a-z][a-z0-9_]{0,63}")
-MEASUREMENTS = frozenset(spec.measurement for spec in FEEDS.values()) | {"alert"}
+MEASUREMENTS = frozenset(SCHEMAS)
+# Declared field types per measurement (ioc.feeds): a declared field of another type is refused
+# before anything is written, so a field keeps one type forever. Undeclared fields are typed by
+# their value (and kept to one type by the storage itself).
+DECLARED_TYPES: dict[str, dict[str, type]] = {
+    m: {name: PY_TYPES[kind] for name, kind in schema.field_types.items()}
+    for m, schema in SCHEMAS.items()
+}
+
+
+def type_mismatch(measurement: str, name: str, value: FieldValue) -> StorageRejected | None:
+    """The refusal of a field value that is not of its declared type (None when it is)."""
+    declared = DECLARED_TYPES.get(measurement, {}).get(name)
+    if declared is None:
+        return None
+    if isinstance(value, declared) and not (declared is int and isinstance(value, bool)):
+        return None
+    return StorageRejected(
+        f"field type conflict: field {name!r} of measurement {measurement!r} is declared "
+        f"{declared.__name__}, got {type(value).__name__} {value!r}"
+    )
+
+
+def check_types(reading: Reading) -> None:
+    """Raise `StorageRejected` if a field of `reading` is not of its declared type."""
+    for name, value in reading.fields.items():
+        error = type_mismatch(reading.measurement, name, value)
+        if error is not None:
+            raise error
+
 
 # Bucket widths a chart may use, in seconds (1 s … 1 day).
 BUCKET_STEPS_S = (1, 5, 10, 30, 60, 300, 600, 900, 1800, 3600, 10800, 21600, 43200, 86400)

@@ -39,7 +39,7 @@ import pandas as pd
 from ioc.errors import StorageRejected, StorageUnavailable
 from ioc.model import NS_PER_S, Reading
 from ioc.storage import sqlitesql as sql
-from ioc.storage.base import TagFilter, TimeRange, check_aggregate, check_name
+from ioc.storage.base import TagFilter, TimeRange, check_aggregate, check_name, check_types
 
 _POOL_MAX = 4  # idle reader connections kept
 
@@ -73,6 +73,7 @@ class SqliteStorage:
         for reading in readings:
             if not reading.fields:
                 raise ValueError("a point needs at least one field")
+            check_types(reading)
             for name, value in reading.fields.items():
                 kind = sql.field_type(value)
                 known = types.setdefault((reading.measurement, name), kind)

@@ -2,7 +2,7 @@
 
 Wire form (DESIGN.md, "Wire contract"): `{"ts": "<RFC 3339, +07:00>", "kind": ..., "values":
 {...}}`, or for sensors with `senml=True` a SenML pack (RFC 8428) with the base name
-`urn:dev:<source_id>:`, the base time in epoch seconds and units from `ioc.feeds.SENSOR_UNITS`.
+`urn:dev:<source_id>:`, the base time in epoch seconds and units from `ioc.feeds.sensor`.
 Values are floats rounded to 0.1; rain is counted by a 0.2 mm tipping bucket over the interval.
 
 Rhythms: PM2.5, NO2 and CO follow road traffic (peaks 6:30–8:00 and 16:30–18:30) scaled by how
@@ -17,7 +17,7 @@ import math
 import random
 from typing import Any
 
-from ioc.feeds import SENSOR_UNITS
+from ioc.feeds.sensor import SENSOR_UNITS
 from simulators import rhythm
 from simulators.devices import Sensor
 from simulators.scenarios import Scenario

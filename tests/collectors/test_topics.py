@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from collectors.topics import TOPIC_LAYOUTS, Topic, feed_of, parse_topic
+from collectors.topics import Topic, feed_of, parse_topic
 from ioc.errors import PayloadRejected
 from ioc.feeds import FEEDS
 from ioc.places import DISTRICTS
@@ -50,9 +50,9 @@ def test_topic_is_frozen() -> None:
 
 
 def test_layout_is_declared_for_both_topic_shapes() -> None:
-    assert TOPIC_LAYOUTS[True] == {"district": 2, "source": 3}
-    assert TOPIC_LAYOUTS[False] == {"source": 2}
-    assert {spec.has_district for spec in FEEDS.values()} <= set(TOPIC_LAYOUTS)
+    assert FEEDS["sensor"].topic == ("district", "source")
+    assert FEEDS["status"].topic == ("source",)
+    assert {spec.topic for spec in FEEDS.values()} == {("district", "source"), ("source",)}
 
 
 @pytest.mark.parametrize(

@@ -11,14 +11,10 @@ import orjson
 import pytest
 
 from ioc.errors import PayloadRejected
-from ioc.feeds import (
-    CAMERA_EVENT_TYPES,
-    MAX_PAYLOAD_BYTES,
-    SENSOR_KINDS,
-    SENSOR_VALUE_NAMES,
-    SERVICEDESK_CHANNELS,
-    SOURCE_ID_RE,
-)
+from ioc.feeds import MAX_PAYLOAD_BYTES, SOURCE_ID_RE
+from ioc.feeds.camera import CAMERA_EVENT_TYPES
+from ioc.feeds.sensor import SENSOR_KINDS, SENSOR_VALUE_NAMES
+from ioc.feeds.servicedesk import SERVICEDESK_CHANNELS
 from ioc.places import DISTRICTS
 from simulators import bad, city, rhythm
 from simulators.city import Camera, Device, Sensor

@@ -7,7 +7,9 @@ from collections import Counter
 
 import pytest
 
-from ioc.feeds import SENSOR_KINDS, SERVICEDESK_CHANNELS, SOURCE_ID_RE
+from ioc.feeds import SOURCE_ID_RE
+from ioc.feeds.sensor import SENSOR_KINDS
+from ioc.feeds.servicedesk import SERVICEDESK_CHANNELS
 from ioc.places import DISTRICTS, PLACES
 from simulators import city
 

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from ioc.feeds import SENSOR_KINDS
+from ioc.feeds.sensor import SENSOR_KINDS
 from simulators.devices import AlarmLevels, Camera, Sensor
 
 

@@ -7,7 +7,8 @@ import pytest
 from collectors.feeds.camera import MAX_COUNT, parse
 from collectors.topics import Topic
 from ioc.errors import PayloadRejected
-from ioc.feeds import CAMERA_EVENT_TYPES, CAMERA_VEHICLES, SEVERITIES
+from ioc.feeds import SEVERITIES
+from ioc.feeds.camera import CAMERA_EVENT_TYPES, CAMERA_VEHICLES
 from ioc.model import Reading
 
 R = 1_593_565_200_000_000_000  # 2020-07-01T01:00:00Z

@@ -7,7 +7,7 @@ import pytest
 from collectors.feeds.sensor import parse
 from collectors.topics import Topic
 from ioc.errors import PayloadRejected
-from ioc.feeds import SENSOR_KINDS, SENSOR_UNITS
+from ioc.feeds.sensor import SENSOR_KINDS, SENSOR_UNITS
 from ioc.model import Reading
 
 R = 1_593_565_200_000_000_000  # 2020-07-01T01:00:00Z

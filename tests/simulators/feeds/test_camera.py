@@ -7,7 +7,8 @@ import statistics
 from datetime import datetime
 from typing import Any
 
-from ioc.feeds import CAMERA_EVENT_TYPES, CAMERA_VEHICLES, SEVERITIES
+from ioc.feeds import SEVERITIES
+from ioc.feeds.camera import CAMERA_EVENT_TYPES, CAMERA_VEHICLES
 from ioc.localtime import LOCAL_TZ
 from simulators import city, rhythm
 from simulators.city import Camera

@@ -6,7 +6,7 @@ import random
 import statistics
 from datetime import datetime
 
-from ioc.feeds import SENSOR_KINDS, SENSOR_UNITS
+from ioc.feeds.sensor import SENSOR_KINDS, SENSOR_UNITS
 from ioc.localtime import LOCAL_TZ
 from simulators import city, rhythm
 from simulators.city import Sensor

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from ioc.feeds import SERVICEDESK_CHANNELS, SERVICEDESK_EVENTS
+from ioc.feeds.servicedesk import SERVICEDESK_CHANNELS, SERVICEDESK_EVENTS
 from ioc.localtime import LOCAL_TZ
 from simulators import city, rhythm
 from simulators.city import ServiceDesk
