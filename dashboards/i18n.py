@@ -10,13 +10,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+from ioc.feeds import FEEDS
 from ioc.kpis.spec import KpiSpec
 from ioc.places import DISTRICTS, PLACES
 
 LANGS = ("vi", "en")
 DEFAULT_LANG = "vi"
 
-TEXT: Mapping[str, tuple[str, str]] = {
+_TEXT: dict[str, tuple[str, str]] = {
     # shell and navigation
     "app_title": (
         "Trung tâm Điều hành Thông minh tỉnh Cao Bằng",
@@ -138,31 +139,9 @@ TEXT: Mapping[str, tuple[str, str]] = {
     "channel_counter": ("Tại quầy", "At the counter"),
     "channel_hotline_1022": ("Tổng đài 1022", "Hotline 1022"),
     "channel_app": ("Ứng dụng", "App"),
-    "field_pm25": ("Bụi PM2.5", "PM2.5"),
-    "field_pm10": ("Bụi PM10", "PM10"),
-    "field_no2": ("NO₂", "NO₂"),
-    "field_so2": ("SO₂", "SO₂"),
-    "field_co": ("CO", "CO"),
-    "field_o3": ("O₃", "O₃"),
-    "field_level_cm": ("Mực nước", "Water level"),
-    "field_rain_mm": ("Lượng mưa", "Rain"),
-    "field_temp_c": ("Nhiệt độ", "Temperature"),
-    "field_humidity_pct": ("Độ ẩm", "Humidity"),
-    "field_wind_ms": ("Tốc độ gió", "Wind speed"),
-    "field_laeq_db": ("Mức ồn LAeq", "Noise LAeq"),
-    "field_vehicles_total": ("Lượng xe", "Vehicles"),
-    "field_avg_speed_kmh": ("Tốc độ trung bình", "Average speed"),
-    "field_occupancy_pct": ("Tỷ lệ chiếm dụng", "Occupancy"),
-    "field_queue_m": ("Chiều dài hàng chờ", "Queue length"),
-    "field_people": ("Số người", "People"),
     "field_tickets": ("Số hồ sơ", "Tickets"),
-    "field_satisfaction": ("Mức độ hài lòng", "Satisfaction"),
     "field_readings": ("Số bản tin nhận", "Readings received"),
     "field_online": ("Tỷ lệ trực tuyến", "Share online"),
-    "feed_sensor": ("Cảm biến", "Sensors"),
-    "feed_camera": ("Camera", "Cameras"),
-    "feed_servicedesk": ("Bộ phận một cửa", "Service desks"),
-    "feed_status": ("Trạng thái thiết bị", "Device status"),
     # acknowledgement
     "acknowledge": ("Xác nhận", "Acknowledge"),
     "ack_title": ("Xác nhận cảnh báo", "Acknowledge alert"),
@@ -181,6 +160,17 @@ TEXT: Mapping[str, tuple[str, str]] = {
         "This alert no longer awaits acknowledgement",
     ),
 }
+# Feed names and field labels are declared with each feed's schema (ioc/feeds/<feed>.py).
+_SCHEMA_TEXT: dict[str, tuple[str, str]] = {
+    **{f"feed_{name}": (spec.name_vi, spec.name_en) for name, spec in FEEDS.items()},
+    **{
+        f"field_{f.name}": (f.label_vi, f.label_en)
+        for spec in FEEDS.values()
+        for f in spec.schema.fields
+        if f.label_vi
+    },
+}
+TEXT: Mapping[str, tuple[str, str]] = {**_SCHEMA_TEXT, **_TEXT}
 
 UNITS: Mapping[str, tuple[str, str]] = {
     "tickets": ("hồ sơ", "tickets"),

@@ -32,6 +32,7 @@ import orjson
 import paho.mqtt.client as mqtt
 
 from ioc.errors import BrokerError
+from ioc.feeds import FEEDS
 from ioc.settings import parse_mqtt_url
 from simulators.scenarios import get_scenario
 from simulators.schedule import SimMessage, Simulation
@@ -40,7 +41,7 @@ from simulators.status import DeviceStatus, connect_error, make_client
 log = logging.getLogger(__name__)
 
 PROTOCOLS = {"mqttv5": mqtt.MQTTv5, "mqttv311": mqtt.MQTTv311}
-FEED_KEYS = ("sensor", "camera", "servicedesk", "status")
+FEED_KEYS = tuple(FEEDS)
 PROGRESS_EVERY_S = 1.0
 BURST_S = 0.05  # the token bucket holds at most this many seconds' worth of messages
 

@@ -29,9 +29,8 @@ import orjson
 
 from simulators import bad, rhythm
 from simulators.city import all_devices
-from simulators.devices import Camera, Device, Sensor, ServiceDesk
-from simulators.feeds import camera, sensor
-from simulators.feeds.servicedesk import DeskSimulator, TicketBook
+from simulators.devices import Device
+from simulators.feeds import GENERATORS
 from simulators.scenarios import Scenario, get_scenario
 
 
@@ -87,11 +86,10 @@ class Simulation:
         self.now_s = self.start_s
         self._bad_rng = random.Random(f"{seed}:bad")
         self._rngs = [random.Random(f"{seed}:{d.source_id}") for d in self.devices]
-        tickets = TicketBook()
-        self._desks = {
-            i: DeskSimulator(d, tickets)
-            for i, d in enumerate(self.devices)
-            if isinstance(d, ServiceDesk)
+        # one generator per feed (simulators/feeds/<feed>.py), with its devices
+        self._gens = {
+            feed: module.generator([d for d in self.devices if d.feed == feed])
+            for feed, module in GENERATORS.items()
         }
         offsets = random.Random(f"{seed}:schedule")
         self._queue = [
@@ -128,9 +126,10 @@ class Simulation:
             t, i = self._queue[0]
             device = self.devices[i]
             heapq.heapreplace(self._queue, (t + device.interval_s, i))
-            wire, data = self._generate(i, device, t, p)
-            if wire is None:
+            made = self._gens[device.feed].valid(device, t, self._rngs[i], self.scenario, p)
+            if made is None:  # silent at this turn
                 continue
+            wire, data = made
             self.now_s = t
             return SimMessage(
                 feed=device.feed,
@@ -142,30 +141,11 @@ class Simulation:
                 data=data,
             )
 
-    def _generate(self, i: int, device: Device, t: int, p: float) -> tuple[Any, Any]:
-        """(wire payload, its JSON-object form) of device `i` at `t`; (None, None) if silent."""
-        rng = self._rngs[i]
-        if isinstance(device, Sensor):
-            rec = sensor.record(device, t, rng, self.scenario, p)
-            wire = sensor.to_senml(device, t, rec["values"]) if device.senml else rec
-            return wire, rec
-        if isinstance(device, Camera):
-            body = camera.payload(device, t, rng, self.scenario, p)
-            return body, body
-        event = self._desks[i].step(t, rng, self.scenario, p)
-        return event, event
-
     def _bad(self, p: float) -> SimMessage:
         rng = self._bad_rng
         device = rng.choice(self.devices)
         t = self.now_s
-        template: Any
-        if isinstance(device, Sensor):
-            template = sensor.payload(device, t, rng, self.scenario, p)
-        elif isinstance(device, Camera):
-            template = camera.payload(device, t, rng, self.scenario, p)
-        else:
-            template = bad.desk_template(device, t, rng)
+        template = self._gens[device.feed].template(device, t, rng, self.scenario, p)
         b = bad.make_bad(device, t, template, rng)
         return SimMessage(device.feed, b.topic, b.payload, False, b.source, t, None, b.reason)
 

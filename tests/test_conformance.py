@@ -29,6 +29,8 @@ def test_every_simulated_message_parses_as_the_simulator_intends(scenario, start
             readings = decode(message.topic, message.payload, received_ns)
             assert readings, message.topic
             assert all(r.measurement == message.feed for r in readings)
+            schema = FEEDS[message.feed].spec.schema
+            assert [schema.violations(r) for r in readings] == [[]] * len(readings)
             per_feed[message.feed] += 1
         else:
             with pytest.raises(PayloadRejected) as info:

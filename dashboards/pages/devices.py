@@ -19,13 +19,6 @@ from ioc.feeds import FEEDS
 
 PAGE = "devices"
 SOURCES_REFRESH_MS = 5000
-# Counting readings needs a field every reading of the feed has (per sensor kind: its first one).
-COUNT_FIELDS = {
-    "sensor": ("pm25", "level_cm", "temp_c", "laeq_db"),
-    "camera": ("interval_s",),
-    "servicedesk": ("ticket_id",),
-    "status": ("online",),
-}
 
 
 def _feeds(lang: str) -> list[dict[str, str]]:
@@ -38,7 +31,8 @@ def _feed(state: ViewState) -> str:
 
 def _measures(state: ViewState) -> list[Measure]:
     feed = _feed(state)
-    measures = [Measure("readings", COUNT_FIELDS[feed], "count", "readings")]
+    # counting readings: the feed declares fields every reading has at least one of
+    measures = [Measure("readings", FEEDS[feed].count_fields, "count", "readings")]
     if feed == "status":
         measures.append(Measure("online", ("online",), "mean", ""))
     return measures

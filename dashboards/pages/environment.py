@@ -11,24 +11,11 @@ from dashboards.drilldown import Choice, DrillDown, Measure
 from dashboards.i18n import t
 from dashboards.pages import common
 from dashboards.urlstate import ViewState
+from ioc.feeds import FEEDS
 from ioc.feeds.sensor import SENSOR_KINDS
 
 PAGE = "environment"
-UNITS = {
-    "pm25": "µg/m³",
-    "pm10": "µg/m³",
-    "no2": "µg/m³",
-    "so2": "µg/m³",
-    "co": "µg/m³",
-    "o3": "µg/m³",
-    "level_cm": "cm",
-    "rain_mm": "mm",
-    "temp_c": "°C",
-    "humidity_pct": "%",
-    "wind_ms": "m/s",
-    "laeq_db": "dB",
-}
-AGGREGATES = {"rain_mm": "sum", "level_cm": "max", "laeq_db": "max"}
+SCHEMA = FEEDS["sensor"].schema
 
 
 def _kinds(lang: str) -> list[dict[str, str]]:
@@ -37,7 +24,8 @@ def _kinds(lang: str) -> list[dict[str, str]]:
 
 def _measures(state: ViewState) -> list[Measure]:
     kind = state.kind if state.kind in SENSOR_KINDS else "air"
-    return [Measure(f, (f,), AGGREGATES.get(f, "mean"), UNITS[f]) for f in SENSOR_KINDS[kind]]
+    fields = [SCHEMA.field(name) for name in SENSOR_KINDS[kind]]
+    return [Measure(f.name, (f.name,), f.aggregate, f.unit) for f in fields]
 
 
 def _columns(state: ViewState) -> list[str]:
@@ -47,7 +35,7 @@ def _columns(state: ViewState) -> list[str]:
 
 SPEC = DrillDown(
     page=PAGE,
-    measurement=lambda state: "sensor",
+    measurement=lambda state: SCHEMA.measurement,
     measures=_measures,
     choices=(Choice("kind", "kind", _kinds, default="air"),),
     columns=_columns,

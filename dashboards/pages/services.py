@@ -10,12 +10,15 @@ from dash import html
 from dashboards.drilldown import Choice, DrillDown, Measure
 from dashboards.i18n import t
 from dashboards.pages import common
+from ioc.feeds import FEEDS
 from ioc.feeds.servicedesk import SERVICEDESK_CHANNELS, SERVICEDESK_EVENTS
 
 PAGE = "services"
+SCHEMA = FEEDS["servicedesk"].schema
+_SATISFACTION = SCHEMA.field("satisfaction")
 MEASURES = (
     Measure("tickets", ("ticket_id",), "count", "tickets"),
-    Measure("satisfaction", ("satisfaction",), "mean", "/5"),
+    Measure("satisfaction", ("satisfaction",), _SATISFACTION.aggregate, _SATISFACTION.unit),
 )
 COLUMNS = ["time", "district", "source", "ticket_id", "event", "channel", "service", "due_ms"]
 
@@ -30,7 +33,7 @@ def _channels(lang: str) -> list[dict[str, str]]:
 
 SPEC = DrillDown(
     page=PAGE,
-    measurement=lambda state: "servicedesk",
+    measurement=lambda state: SCHEMA.measurement,
     measures=lambda state: list(MEASURES),
     choices=(Choice("event", "event", _events), Choice("channel", "channel", _channels)),
     columns=lambda state: [*COLUMNS, "satisfaction"],

@@ -10,15 +10,16 @@ from dash import html
 from dashboards.drilldown import Choice, DrillDown, Measure
 from dashboards.i18n import place_name
 from dashboards.pages import common
+from ioc.feeds import FEEDS
 from ioc.places import PLACES
 
 PAGE = "traffic"
-MEASURES = (
-    Measure("vehicles_total", ("vehicles_total",), "sum", "xe"),
-    Measure("avg_speed_kmh", ("avg_speed_kmh",), "mean", "km/h"),
-    Measure("occupancy_pct", ("occupancy_pct",), "mean", "%"),
-    Measure("queue_m", ("queue_m",), "max", "m"),
-    Measure("people", ("people",), "sum", "people"),
+SCHEMA = FEEDS["camera"].schema
+MEASURES = tuple(
+    Measure(f.name, (f.name,), f.aggregate, f.unit)
+    for f in map(
+        SCHEMA.field, ("vehicles_total", "avg_speed_kmh", "occupancy_pct", "queue_m", "people")
+    )
 )
 COLUMNS = [
     "time",
@@ -42,7 +43,7 @@ def _sites(lang: str) -> list[dict[str, str]]:
 
 SPEC = DrillDown(
     page=PAGE,
-    measurement=lambda state: "camera",
+    measurement=lambda state: SCHEMA.measurement,
     measures=lambda state: list(MEASURES),
     choices=(Choice("site", "site", _sites),),
     columns=lambda state: COLUMNS,

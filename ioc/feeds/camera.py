@@ -29,11 +29,13 @@ SPEC = FeedSpec(
         fields=(
             FieldSpec("interval_s", "float", "s"),
             *(FieldSpec(f"vehicles_{v}", "int", "xe", "sum") for v in CAMERA_VEHICLES),
-            FieldSpec("vehicles_total", "int", "xe", "sum"),
-            FieldSpec("avg_speed_kmh", "float", "km/h"),
-            FieldSpec("occupancy_pct", "float", "%"),
-            FieldSpec("queue_m", "float", "m", "max"),
-            FieldSpec("people", "int", "people", "sum"),
+            FieldSpec("vehicles_total", "int", "xe", "sum", "Lượng xe", "Vehicles"),
+            FieldSpec(
+                "avg_speed_kmh", "float", "km/h", "mean", "Tốc độ trung bình", "Average speed"
+            ),
+            FieldSpec("occupancy_pct", "float", "%", "mean", "Tỷ lệ chiếm dụng", "Occupancy"),
+            FieldSpec("queue_m", "float", "m", "max", "Chiều dài hàng chờ", "Queue length"),
+            FieldSpec("people", "int", "people", "sum", "Số người", "People"),
             FieldSpec("events_count", "int", "", "sum"),
             FieldSpec("events_max_severity", "int", "", "max"),
             FieldSpec("events", "str", "", "count"),

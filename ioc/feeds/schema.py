@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ioc.model import Reading
+
 TOPIC_ROOT = "ioc"
 MAX_PAYLOAD_BYTES = 64 * 1024
 SOURCE_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -28,13 +30,15 @@ TopicSegment = Literal["district", "source"]
 
 @dataclass(frozen=True, slots=True)
 class FieldSpec:
-    """One field: its name, its type forever (floats stay floats), its display unit and how a
-    history chart buckets it."""
+    """One field: its name, its type forever (floats stay floats), its display unit, how a
+    history chart buckets it, and its label in Vietnamese and English (dashboards)."""
 
     name: str
     type: FieldType
     unit: str = ""
     aggregate: Aggregate = "mean"
+    label_vi: str = ""
+    label_en: str = ""
 
     def __post_init__(self) -> None:
         if self.type not in PY_TYPES:
@@ -66,6 +70,21 @@ class Schema:
     def tag_keys(self) -> frozenset[str]:
         """Every tag key of its points (`district`, `source` and its own)."""
         return frozenset((*COMMON_TAGS, *self.tags))
+
+    def violations(self, reading: Reading) -> list[str]:
+        """What in `reading` does not fit this schema (empty when it conforms)."""
+        out = []
+        if reading.measurement != self.measurement:
+            out.append(f"measurement {reading.measurement!r}, expected {self.measurement!r}")
+        out += [f"undeclared tag {k!r}" for k in reading.tags if k not in self.tag_keys]
+        out += [f"tag {k!r} missing" for k in COMMON_TAGS if k not in reading.tags]
+        for name, value in reading.fields.items():
+            kind = self.field_types.get(name)
+            if kind is None:
+                out.append(f"undeclared field {name!r}")
+            elif type(value) is not PY_TYPES[kind]:
+                out.append(f"field {name!r} is {type(value).__name__}, declared {kind}")
+        return out
 
     def field(self, name: str) -> FieldSpec:
         for f in self.fields:

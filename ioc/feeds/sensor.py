@@ -33,6 +33,14 @@ SENSOR_UNITS: dict[str, str] = {
 }
 SENSOR_VALUE_NAMES: frozenset[str] = frozenset(n for ns in SENSOR_KINDS.values() for n in ns)
 _UG = "µg/m³"
+_AIR_LABELS = {
+    "pm25": ("Bụi PM2.5", "PM2.5"),
+    "pm10": ("Bụi PM10", "PM10"),
+    "no2": ("NO₂", "NO₂"),
+    "so2": ("SO₂", "SO₂"),
+    "co": ("CO", "CO"),
+    "o3": ("O₃", "O₃"),
+}
 
 SPEC = FeedSpec(
     name="sensor",
@@ -40,13 +48,13 @@ SPEC = FeedSpec(
         "sensor",
         tags=("kind",),
         fields=(
-            *(FieldSpec(n, "float", _UG) for n in SENSOR_KINDS["air"]),
-            FieldSpec("level_cm", "float", "cm", "max"),
-            FieldSpec("rain_mm", "float", "mm", "sum"),
-            FieldSpec("temp_c", "float", "°C"),
-            FieldSpec("humidity_pct", "float", "%"),
-            FieldSpec("wind_ms", "float", "m/s"),
-            FieldSpec("laeq_db", "float", "dB", "max"),
+            *(FieldSpec(n, "float", _UG, "mean", *_AIR_LABELS[n]) for n in SENSOR_KINDS["air"]),
+            FieldSpec("level_cm", "float", "cm", "max", "Mực nước", "Water level"),
+            FieldSpec("rain_mm", "float", "mm", "sum", "Lượng mưa", "Rain"),
+            FieldSpec("temp_c", "float", "°C", "mean", "Nhiệt độ", "Temperature"),
+            FieldSpec("humidity_pct", "float", "%", "mean", "Độ ẩm", "Humidity"),
+            FieldSpec("wind_ms", "float", "m/s", "mean", "Tốc độ gió", "Wind speed"),
+            FieldSpec("laeq_db", "float", "dB", "max", "Mức ồn LAeq", "Noise LAeq"),
         ),
     ),
     name_vi="Cảm biến",

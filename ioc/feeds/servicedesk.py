@@ -21,7 +21,7 @@ SPEC = FeedSpec(
         fields=(
             FieldSpec("ticket_id", "str", "tickets", "count"),
             FieldSpec("due_ms", "int", "ms", "last"),
-            FieldSpec("satisfaction", "int", "/5"),
+            FieldSpec("satisfaction", "int", "/5", "mean", "Mức độ hài lòng", "Satisfaction"),
         ),
     ),
     name_vi="Bộ phận một cửa",

@@ -29,7 +29,7 @@ from ioc.model import Reading
 OFFLINE_AFTER_INTERVALS = 3  # a source silent for three of its feed's intervals is offline
 KNOWN_FOR_MS = 7 * DAY_MS
 MINUTE_MS = 60_000
-COMPLETENESS_FEEDS: tuple[str, ...] = ("sensor", "camera")
+COMPLETENESS_FEEDS: tuple[str, ...] = tuple(n for n, f in FEEDS.items() if f.periodic)
 DATA_FEEDS = frozenset(f.measurement for f in FEEDS.values() if f.name != "status")
 OfflineReason = Literal["last_will", "silent"]
 

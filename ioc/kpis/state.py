@@ -37,7 +37,7 @@ from ioc.kpis.tickets import TicketEvent
 from ioc.model import Reading
 
 VERSION = 1
-_SEEN_FEEDS = frozenset({"sensor", "camera", "servicedesk", "status"})
+_SEEN_FEEDS = frozenset(f.measurement for f in FEEDS.values())
 VISITORS_LOOKBACK_MS = 7 * DAY_MS + HOUR_MS
 COUNTS_LOOKBACK_MS = 62 * MINUTE_MS
 

@@ -27,6 +27,7 @@ from typing import Any
 
 from simulators import rhythm
 from simulators.devices import Camera
+from simulators.feeds.base import bad_ts
 from simulators.scenarios import Scenario
 
 
@@ -158,3 +159,45 @@ def payload(
         "people": people,
         "events": events,
     }
+
+
+# --- the generator interface (simulators.feeds.base) ---------------------------------------------
+
+FEED = "camera"
+BAD_KINDS = {"bad_time": "bad_time", "unknown_event_type": "bad_value"}
+
+
+class Generator:
+    def valid(
+        self, device: Camera, t: int, rng: random.Random, scenario: Scenario, progress: float
+    ) -> tuple[Any, Any]:
+        body = payload(device, t, rng, scenario, progress)
+        return body, body
+
+    def template(
+        self, device: Camera, t: int, rng: random.Random, scenario: Scenario, progress: float
+    ) -> Any:
+        return payload(device, t, rng, scenario, progress)
+
+
+def generator(devices: Any) -> Generator:
+    return Generator()
+
+
+def refuses(kind: str, body: Any) -> str | None:
+    return None
+
+
+def mutate(kind: str, body: Any, t: int, rng: random.Random) -> Any:
+    if kind == "wrong_type":
+        if rng.random() < 0.5:
+            body["people"] = str(body["people"])
+        else:
+            body["vehicles"]["car"] = float(body["vehicles"]["car"])
+    elif kind == "unknown_name":
+        body["plate"] = "11A-123.45"  # plate numbers must never get in
+    elif kind == "bad_time":
+        body = bad_ts(body, t, rng)
+    elif kind == "unknown_event_type":
+        body["events"] = [*body["events"], {"type": "fog", "severity": "info"}]
+    return body

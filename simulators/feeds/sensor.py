@@ -20,6 +20,7 @@ from typing import Any
 from ioc.feeds.sensor import SENSOR_UNITS
 from simulators import rhythm
 from simulators.devices import Sensor
+from simulators.feeds.base import bad_ts
 from simulators.scenarios import Scenario
 
 TIP_MM = 0.2  # tipping-bucket resolution of the rain gauges
@@ -171,3 +172,57 @@ def payload(
     """The wire payload: the JSON object, or its SenML form for SenML sensors."""
     rec = record(sensor, t, rng, scenario, progress)
     return to_senml(sensor, t, rec["values"]) if sensor.senml else rec
+
+
+# --- the generator interface (simulators.feeds.base) ---------------------------------------------
+
+FEED = "sensor"
+BAD_KINDS = {"bad_time": "bad_time", "unknown_kind": "bad_value"}
+UNKNOWN_VALUE = {"air": "pm1", "water": "flow_m3s", "weather": "pressure_hpa", "noise": "lmax_db"}
+FAR_FUTURE_S = 9_999_999_999  # year 2286
+
+
+class Generator:
+    def valid(
+        self, device: Sensor, t: int, rng: random.Random, scenario: Scenario, progress: float
+    ) -> tuple[Any, Any]:
+        rec = record(device, t, rng, scenario, progress)
+        return (to_senml(device, t, rec["values"]) if device.senml else rec), rec
+
+    def template(
+        self, device: Sensor, t: int, rng: random.Random, scenario: Scenario, progress: float
+    ) -> Any:
+        return payload(device, t, rng, scenario, progress)
+
+
+def generator(devices: Any) -> Generator:
+    return Generator()
+
+
+def refuses(kind: str, body: Any) -> str | None:
+    if kind == "unknown_kind" and isinstance(body, list):
+        return "a SenML pack has no kind to get wrong"
+    return None
+
+
+def mutate(kind: str, body: Any, t: int, rng: random.Random) -> Any:
+    senml = isinstance(body, list)
+    if kind == "wrong_type":
+        if senml:  # the value as a string
+            body[0]["v"] = str(body[0]["v"])
+        else:
+            name = next(iter(body["values"]))
+            body["values"][name] = rng.choice([str(body["values"][name]), "n/a"])
+    elif kind == "unknown_name":
+        if senml:
+            body.append({"n": "radon", "u": "Bq/m3", "v": 40.0})
+        else:
+            body["values"][UNKNOWN_VALUE[body["kind"]]] = 12.0
+    elif kind == "bad_time":
+        if senml:
+            body[0]["bt"] = FAR_FUTURE_S
+        else:
+            body = bad_ts(body, t, rng)
+    elif kind == "unknown_kind":
+        body["kind"] = "radiation"
+    return body

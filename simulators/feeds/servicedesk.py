@@ -26,6 +26,7 @@ from typing import Any
 
 from simulators import rhythm
 from simulators.devices import Service, ServiceDesk
+from simulators.feeds.base import bad_ts
 from simulators.scenarios import Scenario
 
 REJECT_RATE = 0.05
@@ -186,3 +187,63 @@ class DeskSimulator:
         self._seq += 1
         body = {"ticket_id": base["ticket_id"], "event": event, **base, **(extra or {})}
         heapq.heappush(self._pending, (when, self._seq, body))
+
+
+# --- the generator interface (simulators.feeds.base) ---------------------------------------------
+
+FEED = "servicedesk"
+BAD_KINDS = {"bad_time": "bad_time", "missing_due": "missing_field", "unknown_channel": "bad_value"}
+
+
+def bad_template(desk: ServiceDesk, t: int, rng: random.Random) -> dict[str, Any]:
+    """A `received` event of `desk` with a ticket id outside the valid numbering (X…)."""
+    service = rng.choice([s for s in desk.services if "counter" in s.channels])
+    return {
+        "ts": rhythm.rfc3339(t),
+        "ticket_id": f"CB-{rhythm.local(t).year}-X{rng.randrange(100_000):05d}",
+        "event": "received",
+        "service": service.slug,
+        "channel": "counter",
+        "due": rhythm.rfc3339(rhythm.due_after(t, service.working_days)),
+    }
+
+
+class Generator:
+    """The desks of one run, sharing one ticket book."""
+
+    def __init__(self, desks: Any) -> None:
+        tickets = TicketBook()
+        self.desks = {d.source_id: DeskSimulator(d, tickets) for d in desks}
+
+    def valid(
+        self, device: ServiceDesk, t: int, rng: random.Random, scenario: Scenario, progress: float
+    ) -> tuple[Any, Any] | None:
+        event = self.desks[device.source_id].step(t, rng, scenario, progress)
+        return None if event is None else (event, event)
+
+    def template(
+        self, device: ServiceDesk, t: int, rng: random.Random, scenario: Scenario, progress: float
+    ) -> Any:
+        return bad_template(device, t, rng)
+
+
+def generator(devices: Any) -> Generator:
+    return Generator(devices)
+
+
+def refuses(kind: str, body: Any) -> str | None:
+    return None
+
+
+def mutate(kind: str, body: Any, t: int, rng: random.Random) -> Any:
+    if kind == "wrong_type":
+        body["ticket_id"] = rng.randrange(1, 1_000_000)
+    elif kind == "unknown_name":
+        body["citizen_name"] = "Nông Văn A"
+    elif kind == "bad_time":
+        body = bad_ts(body, t, rng)
+    elif kind == "missing_due":
+        del body["due"]
+    elif kind == "unknown_channel":
+        body["channel"] = "fax"
+    return body

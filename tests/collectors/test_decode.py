@@ -15,7 +15,7 @@ from collectors import feeds as registry
 from collectors.decode import decode
 from collectors.topics import feed_of
 from ioc.errors import PayloadRejected
-from ioc.feeds import FEEDS, MAX_PAYLOAD_BYTES
+from ioc.feeds import FEEDS, MAX_PAYLOAD_BYTES, SCHEMAS
 from ioc.model import Reading
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
@@ -83,9 +83,12 @@ def test_golden_sample(case: Path) -> None:
         assert info.value.reason == expected["rejected"], info.value.detail
         assert len(info.value.detail) > 10
     else:
-        actual = [r.to_dict() for r in decode(topic, payload, RECEIVED_NS)]
+        readings = decode(topic, payload, RECEIVED_NS)
+        actual = [r.to_dict() for r in readings]
         assert actual == expected["readings"]
         assert _field_types(actual) == _field_types(expected["readings"])
+        # and they fit the feed's declared schema: tags, field names and field types
+        assert [SCHEMAS[r.measurement].violations(r) for r in readings] == [[]] * len(readings)
 
 
 def _padded_sensor_payload(size: int) -> bytes:

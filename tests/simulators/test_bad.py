@@ -18,7 +18,7 @@ from ioc.feeds.servicedesk import SERVICEDESK_CHANNELS
 from ioc.places import DISTRICTS
 from simulators import bad, city, rhythm
 from simulators.city import Camera, Device, Sensor
-from simulators.feeds import camera, sensor
+from simulators.feeds import camera, sensor, servicedesk
 from simulators.scenarios import get_scenario
 from simulators.schedule import iter_messages
 
@@ -32,7 +32,7 @@ def template(device: Device, rng: random.Random) -> Any:
         return sensor.payload(device, T, rng, NORMAL, 0.0)
     if isinstance(device, Camera):
         return camera.payload(device, T, rng, NORMAL, 0.0)
-    return bad.desk_template(device, T, rng)
+    return servicedesk.bad_template(device, T, rng)
 
 
 def devices_for(feed: str) -> list[Device]:
@@ -143,5 +143,5 @@ def test_bad_ratio_is_the_observed_fraction_and_every_kind_shows_up() -> None:
 
 def test_bad_desk_tickets_do_not_collide_with_real_ones() -> None:
     rng = random.Random(3)
-    ticket = bad.desk_template(city.DESKS[0], T, rng)["ticket_id"]
+    ticket = servicedesk.bad_template(city.DESKS[0], T, rng)["ticket_id"]
     assert ticket.startswith(f"CB-{rhythm.local(T).year}-X")
