@@ -48,14 +48,6 @@ def type_mismatch(measurement: str, name: str, value: FieldValue) -> StorageReje
     )
 
 
-def check_types(reading: Reading) -> None:
-    """Raise `StorageRejected` if a field of `reading` is not of its declared type."""
-    for name, value in reading.fields.items():
-        error = type_mismatch(reading.measurement, name, value)
-        if error is not None:
-            raise error
-
-
 # Bucket widths a chart may use, in seconds (1 s … 1 day).
 BUCKET_STEPS_S = (1, 5, 10, 30, 60, 300, 600, 900, 1800, 3600, 10800, 21600, 43200, 86400)
 

@@ -39,9 +39,19 @@ import pandas as pd
 from ioc.errors import StorageRejected, StorageUnavailable
 from ioc.model import NS_PER_S, Reading
 from ioc.storage import sqlitesql as sql
-from ioc.storage.base import TagFilter, TimeRange, check_aggregate, check_name, check_types
+from ioc.storage.base import (
+    DECLARED_TYPES,
+    TagFilter,
+    TimeRange,
+    check_aggregate,
+    check_name,
+    type_mismatch,
+)
 
 _POOL_MAX = 4  # idle reader connections kept
+
+
+_NONE: dict[str, type] = {}
 
 
 class SqliteStorage:
@@ -73,8 +83,12 @@ class SqliteStorage:
         for reading in readings:
             if not reading.fields:
                 raise ValueError("a point needs at least one field")
-            check_types(reading)
+            declared = DECLARED_TYPES.get(reading.measurement, _NONE)
             for name, value in reading.fields.items():
+                if name in declared and type(value) is not declared[name]:
+                    error = type_mismatch(reading.measurement, name, value)
+                    if error is not None:
+                        raise error
                 kind = sql.field_type(value)
                 known = types.setdefault((reading.measurement, name), kind)
                 if known != kind:

@@ -4,11 +4,12 @@ import threading
 
 import orjson
 import pytest
+import urllib3
 
 from collectors.pipeline import Pipeline, Stopping
 from ioc.devservices import wait_until
 from ioc.live.redis import RedisLiveState
-from ioc.model import Message, Reading
+from ioc.model import Message
 from ioc.storage.base import TimeRange
 from ioc.storage.influx import InfluxStorage
 
@@ -31,6 +32,7 @@ def camera(i):
 class Harness:
     def __init__(self, influxdb, influx_db, redis_url):
         self.storage = InfluxStorage(influxdb.url, "t", "ioc", influx_db)
+        self.influx_url, self.bucket = influxdb.url, influx_db
         self.live = RedisLiveState(redis_url)
         self.published = []
         self.acked = []
@@ -89,17 +91,16 @@ def test_status_gets_the_district_of_its_source(harness):
 
 
 def test_storage_refusal_is_bisected_to_the_bad_readings(harness):
-    # pm25 stored once as a string: InfluxDB now refuses every float pm25 in that shard.
-    harness.storage.write(
-        [
-            Reading(
-                "sensor",
-                (T0_MS - 1) * 1_000_000,
-                {"source": "x", "district": "hoa-an"},
-                {"pm25": "oops"},
-            )
-        ]
+    # pm25 stored once as a string by another writer (ours refuses it: the schema says float):
+    # InfluxDB now refuses every float pm25 in that shard.
+    line = f'sensor,district=hoa-an,source=x pm25="oops" {(T0_MS - 1) * 1_000_000}'
+    response = urllib3.PoolManager().request(
+        "POST",
+        f"{harness.influx_url}/api/v2/write?bucket={harness.bucket}&org=ioc&precision=ns",
+        body=line.encode(),
+        headers={"Authorization": "Token t"},
     )
+    assert response.status == 204, response.data
     batch = [sensor(1), camera(1), sensor(2), camera(2), camera(3)]
     harness.pipeline.process(batch)
     assert harness.acked == [1, 101, 2, 102, 103]

@@ -38,3 +38,15 @@ def test_rejects_non_finite_and_empty_fields():
 def test_to_lines_joins_with_newlines():
     readings = [Reading("sensor", t, {"source": "s"}, {"v": 1.5}) for t in (1, 2)]
     assert to_lines(readings) == b"sensor,source=s v=1.5 1\nsensor,source=s v=1.5 2"
+
+
+def test_declared_field_types_are_enforced_before_writing():
+    from ioc.errors import StorageRejected
+
+    with pytest.raises(StorageRejected, match="declared float"):
+        to_line(Reading("sensor", 1, {"source": "s"}, {"pm25": 3}))
+    with pytest.raises(StorageRejected, match="declared int"):
+        to_line(Reading("camera", 1, {"source": "c"}, {"people": 3.0}))
+    with pytest.raises(StorageRejected, match="declared int"):
+        to_line(Reading("status", 1, {"source": "c"}, {"online": True}))
+    assert to_line(Reading("camera", 1, {"source": "c"}, {"people": 3})).endswith("people=3i 1")
