@@ -6,6 +6,10 @@
 - `influx_db` — a new, empty database per test (its name; the bucket for influxdb-client),
   dropped afterwards.
 - `redis_url` — the session Redis, flushed, as a URL.
+- `sqlite_storage`, `memory_live` — the embedded backends (SQLite file in `tmp_path`, in-process
+  live state): no service. For pipeline, KPI and callback logic, which runs the same on every
+  backend; the contract suites (tests/ioc/storage, tests/ioc/live) prove the backends agree, on
+  the real services.
 
 A test that stops the session InfluxDB or Redis (outage tests) leaves it to these fixtures to
 start it again for the next test.
@@ -23,6 +27,8 @@ import pytest
 import redis
 
 from ioc.devservices import InfluxDB, Mosquitto, Redis
+from ioc.live.memory import MemoryLiveState
+from ioc.storage.sqlite import SqliteStorage
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -38,6 +44,17 @@ def pytest_sessionstart(session: pytest.Session) -> None:
                 f"{entries}: reinstall with scripts/setup.sh (or pip install -e '.[dev]')",
                 returncode=4,
             )
+
+
+SERVICE_FIXTURES = frozenset({"influxdb", "redis_server", "mosquitto", "influx_db", "redis_url"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that starts a service is marked `services`, so `-m "not services"` runs exactly
+    the tests that need none (the quick loop while working)."""
+    for item in items:
+        if SERVICE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.services)
 
 
 @pytest.fixture(scope="session")
@@ -74,3 +91,17 @@ def redis_url(redis_server: Redis) -> str:
     with redis.Redis.from_url(redis_server.url) as client:
         client.flushall()
     return redis_server.url
+
+
+@pytest.fixture
+def sqlite_storage(tmp_path: Path) -> Iterator[SqliteStorage]:
+    storage = SqliteStorage(tmp_path / "ioc.sqlite3")
+    yield storage
+    storage.close()
+
+
+@pytest.fixture
+def memory_live() -> Iterator[MemoryLiveState]:
+    live = MemoryLiveState()
+    yield live
+    live.close()

@@ -1,4 +1,5 @@
-"""The pipeline on real InfluxDB and Redis (no MQTT: messages are handed to it directly)."""
+"""The pipeline with messages handed to it directly (no MQTT): its logic on the embedded backends
+(no service); outages and a poisoned InfluxDB on the real services."""
 
 import threading
 
@@ -12,8 +13,6 @@ from ioc.live.redis import RedisLiveState
 from ioc.model import Message
 from ioc.storage.base import TimeRange
 from ioc.storage.influx import InfluxStorage
-
-pytestmark = pytest.mark.services
 
 T0_MS = 1_593_565_200_000
 DAY = TimeRange(T0_MS * 1_000_000 - 86_400 * 10**9, T0_MS * 1_000_000 + 86_400 * 10**9)
@@ -30,10 +29,9 @@ def camera(i):
 
 
 class Harness:
-    def __init__(self, influxdb, influx_db, redis_url):
-        self.storage = InfluxStorage(influxdb.url, "t", "ioc", influx_db)
-        self.influx_url, self.bucket = influxdb.url, influx_db
-        self.live = RedisLiveState(redis_url)
+    def __init__(self, storage, live):
+        self.storage = storage
+        self.live = live
         self.published = []
         self.acked = []
         self.stop = threading.Event()
@@ -52,8 +50,16 @@ class Harness:
 
 
 @pytest.fixture
-def harness(influxdb, influx_db, redis_url):
-    harness = Harness(influxdb, influx_db, redis_url)
+def harness(sqlite_storage, memory_live):
+    return Harness(sqlite_storage, memory_live)
+
+
+@pytest.fixture
+def served(influxdb, influx_db, redis_url):
+    """The same harness on real InfluxDB and Redis, for what only a service does: go away, or
+    hold what another writer put there."""
+    harness = Harness(InfluxStorage(influxdb.url, "t", "ioc", influx_db), RedisLiveState(redis_url))
+    harness.influx_url, harness.bucket = influxdb.url, influx_db
     yield harness
     harness.storage.close()
     harness.live.close()
@@ -90,7 +96,8 @@ def test_status_gets_the_district_of_its_source(harness):
     assert harness.storage.count("status", "online", DAY, where={"district": "hoa-an"}) == 1
 
 
-def test_storage_refusal_is_bisected_to_the_bad_readings(harness):
+def test_storage_refusal_is_bisected_to_the_bad_readings(served):
+    harness = served
     # pm25 stored once as a string by another writer (ours refuses it: the schema says float):
     # InfluxDB now refuses every float pm25 in that shard.
     line = f'sensor,district=hoa-an,source=x pm25="oops" {(T0_MS - 1) * 1_000_000}'
@@ -110,7 +117,8 @@ def test_storage_refusal_is_bisected_to_the_bad_readings(harness):
     assert harness.live.counters()["rejected:sensor:storage_rejected"] == 2
 
 
-def test_live_state_outage_does_not_stop_storage_or_acks(harness, redis_server):
+def test_live_state_outage_does_not_stop_storage_or_acks(served, redis_server):
+    harness = served
     redis_server.stop()
     harness.pipeline.process([sensor(1), sensor(2)])
     assert harness.acked == [1, 2]
@@ -127,7 +135,8 @@ def test_live_state_outage_does_not_stop_storage_or_acks(harness, redis_server):
     ]
 
 
-def test_storage_outage_keeps_retrying_and_never_acks(harness, influxdb):
+def test_storage_outage_keeps_retrying_and_never_acks(served, influxdb):
+    harness = served
     influxdb.stop()
     errors = []
 

@@ -1,4 +1,5 @@
-"""Callbacks called directly (no browser), against the real Redis and InfluxDB of the fixtures."""
+"""Callbacks called directly (no browser): on the embedded backends (SQLite, in-process live state:
+no service), and the drill-down once on real InfluxDB, whose InfluxQL buckets the history."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import orjson
 import pytest
 from dash import no_update
 
-from dashboards.app import update_shell
+from dashboards.app import create_app, update_shell
 from dashboards.drilldown import compute_view
 from dashboards.pages import common, devices, environment, wall
 from dashboards.tiles import catalogue, indicator_key, kpi_key
@@ -16,10 +17,19 @@ from ioc.kpis.spec import make_value
 from ioc.live.base import LiveUpdate
 from ioc.model import NS_PER_MS, Reading
 from ioc.settings import load_settings
-from ioc.storage.influx import InfluxStorage
 from tests.dashboards.conftest import now_ms
 
-pytestmark = pytest.mark.services
+
+@pytest.fixture
+def live(memory_live):
+    return memory_live
+
+
+@pytest.fixture
+def app(tmp_path, sqlite_storage, live):
+    """The app on the embedded backends, as `ioc demo` runs it (not the services' `app`)."""
+    settings = load_settings(influx_url="", redis_url="", data_dir=str(tmp_path))
+    return create_app(settings, live=live, storage=sqlite_storage)
 
 
 def reading(measurement, source, district, ts_ms, tags=None, **fields):
@@ -76,10 +86,9 @@ def test_wall_refresh_renders_live_values_and_alerts(app, live):
     assert "Queue at Ta Lung border gate" in str(english[4])
 
 
-def test_wall_refresh_without_live_state_marks_every_tile_connection_lost(influx_db, influxdb):
-    from dashboards.app import create_app
-
-    settings = load_settings(redis_url="redis://127.0.0.1:9/0", influx_url=influxdb.url)
+def test_wall_refresh_without_live_state_marks_every_tile_connection_lost(tmp_path):
+    # nothing listens on the discard port of the loopback: the live state is unreachable
+    settings = load_settings(redis_url="redis://127.0.0.1:9/0", data_dir=str(tmp_path))
     app = create_app(settings)
     _values, _details, ages, classes, _alerts, _status, status_class, *_ = refresh(app)
     assert all("tile--stale" in c for c in classes)
@@ -140,8 +149,22 @@ def test_acknowledge_validates_and_queues_for_the_engine(app, live):
     assert again[2] == "Cảnh báo này không còn chờ xác nhận"
 
 
-def test_drilldown_view_is_bucketed_in_influxdb_and_filtered(app, settings):
-    storage = InfluxStorage(settings.influx_url, "test", "ioc", settings.influx_bucket)
+@pytest.fixture(params=["sqlite", pytest.param("influxdb", marks=pytest.mark.services)])
+def history_app(request, tmp_path):
+    """The app reading history from SQLite, or from real InfluxDB (InfluxQL buckets there)."""
+    if request.param == "influxdb":
+        influxdb, bucket = request.getfixturevalue("influxdb"), request.getfixturevalue("influx_db")
+        settings = load_settings(influx_url=influxdb.url, influx_bucket=bucket, redis_url="")
+    else:
+        settings = load_settings(influx_url="", redis_url="", data_dir=str(tmp_path))
+    app = create_app(settings)
+    yield app
+    app.server.extensions["ioc_dashboard"].close()
+
+
+def test_drilldown_view_is_bucketed_and_filtered(history_app):
+    app = history_app
+    storage = app.server.extensions["ioc_dashboard"].storage
     now = now_ms()
     storage.write(
         [
@@ -150,7 +173,6 @@ def test_drilldown_view_is_bucketed_in_influxdb_and_filtered(app, settings):
         ]
         + [reading("sensor", "a-2", "bao-lac", now - 120_000, {"kind": "air"}, pm25=50.0)]
     )
-    storage.close()
     state = ViewState.from_query({"range": "1h"})
     with app.server.test_request_context():
         view = compute_view(environment.SPEC, environment.SPEC.normalise(state))

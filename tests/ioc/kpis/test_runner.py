@@ -1,5 +1,5 @@
-"""KpiRunner on real Redis and InfluxDB: rebuild equals the live fold, acknowledgements through
-the live state, the audit trail survives a storage outage."""
+"""KpiRunner: rebuild equals the live fold, acknowledgements through the live state (on the
+embedded backends: no service), and the audit trail survives an outage of real InfluxDB."""
 
 import dataclasses
 
@@ -14,14 +14,18 @@ from ioc.storage.influx import InfluxStorage
 from tests.ioc.kpis.data import sensor
 from tests.ioc.kpis.test_state import GAUGES, NOW, data_set
 
-pytestmark = pytest.mark.services
-
 MINUTE = 60_000
 BD3 = [dataclasses.replace(RULES["water.bd3"], min_duration_s=0)]
 
 
 @pytest.fixture
-def parts(influxdb, influx_db, redis_url):
+def parts(sqlite_storage, memory_live):
+    return sqlite_storage, memory_live
+
+
+@pytest.fixture
+def served(influxdb, influx_db, redis_url):
+    """Real InfluxDB and Redis, for what only a service can do: go away."""
     storage = InfluxStorage(influxdb.url, "t", "ioc", influx_db)
     live = RedisLiveState(redis_url)
     yield storage, live
@@ -75,9 +79,10 @@ def test_acknowledgement_queued_in_the_live_state_is_applied_and_audited(parts):
     assert sorted(trail["state"]) == ["acknowledged", "active"]
 
 
-def test_audit_trail_waits_for_storage_and_is_not_lost(parts, influxdb):
-    storage, live = parts
-    engine = runner(parts, rules=BD3, gauges={"g1": GaugeAlarmLevels(300, 400, 500)})
+@pytest.mark.services
+def test_audit_trail_waits_for_storage_and_is_not_lost(served, influxdb):
+    storage, live = served
+    engine = runner(served, rules=BD3, gauges={"g1": GaugeAlarmLevels(300, 400, 500)})
     engine.add([flood_reading(520.0)])
     influxdb.stop()
     try:
