@@ -452,8 +452,15 @@ def test_the_build_context_makes_a_wheel_with_every_file_of_the_packages(tmp_pat
     )
     assert done.returncode == 0, done.stderr
     (wheel,) = tmp_path.glob("*.whl")
-    in_wheel = set(zipfile.ZipFile(wheel).namelist())
+    with zipfile.ZipFile(wheel) as archive:
+        in_wheel = set(archive.namelist())
+        (points,) = [n for n in in_wheel if n.endswith(".dist-info/entry_points.txt")]
+        entry_points = archive.read(points).decode()
     assert packaged - in_wheel == set(), "files the image would not have"
+    # the image's `ioc` has every package's commands and demo parts (ioc/cli.py, ioc/demo.py)
+    for group in ("ioc.commands", "ioc.demo"):
+        assert f"[{group}]" in entry_points, entry_points
+    assert "collectors = collectors.commands:register" in entry_points
 
 
 # -- the broker's ACL, read -----------------------------------------------------------------------
