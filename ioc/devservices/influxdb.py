@@ -52,6 +52,9 @@ bind-address = {q(f"{LOOPBACK}:{rpc_port}")}   # backup/restore RPC; never the d
 [subscriber]
   enabled = false
 
+[retention]
+  check-interval = "1s"   # expired shard groups go at once (raw-retention tests poll for it)
+
 [continuous_queries]
   log-enabled = false
 

@@ -114,8 +114,13 @@ class Storage(Protocol):
         group_by: Sequence[str] = (),
         aggregate: str = "mean",
         max_buckets: int = 300,
+        rollups: bool = True,
     ) -> pd.DataFrame:
-        """One field aggregated into time buckets: columns `time`, the group tags, `value`."""
+        """One field aggregated into time buckets: columns `time`, the group tags, `value`.
+
+        Ranges whose buckets are whole 5-min or hourly multiples read the rollup tiers up to
+        their watermarks (`ioc.storage.rollups`), the same figures as from raw points;
+        `rollups=False` reads raw points only."""
 
     def latest(self, measurement: str, *, where: TagFilter | None = None) -> pd.DataFrame:
         """The newest point per source: columns `time`, the tags, the fields."""
@@ -134,6 +139,22 @@ class Storage(Protocol):
         self, measurement: str, field: str, time_range: TimeRange, *, where: TagFilter | None = None
     ) -> int:
         """How many points have `field` in the range."""
+
+    def roll_up(self, width_s: int, time_range: TimeRange) -> int:
+        """Recompute a rollup tier's buckets inside the (aligned) range; rows written."""
+
+    def rollup_done(self, *, cached: bool = True) -> dict[int, int]:
+        """Rollup tier width (s) -> watermark (ns): its buckets before are complete."""
+
+    def set_rollup_done(self, width_s: int, done_ns: int) -> None:
+        """Move a tier's watermark."""
+
+    def oldest_ns(self) -> int | None:
+        """The oldest raw point of a rolled-up measurement (None: no point)."""
+
+    def apply_retention(self, raw_days: int, now_ns: int) -> None:
+        """Raw points and the 5-min tier older than `raw_days` go; hourly rollups stay.
+        0 keeps raw points forever."""
 
     def ping(self) -> None:
         """Raise StorageUnavailable unless the storage answers."""

@@ -9,6 +9,7 @@ and only here, into `StorageUnavailable` (retry) or `StorageRejected` (bad data)
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,6 +22,7 @@ from influxdb_client.rest import ApiException
 
 from ioc.errors import StorageRejected, StorageUnavailable
 from ioc.model import Reading
+from ioc.storage import influx_rollups as rq
 from ioc.storage import influxql
 from ioc.storage.base import (
     TagFilter,
@@ -30,12 +32,14 @@ from ioc.storage.base import (
     check_name,
 )
 from ioc.storage.lineprotocol import to_lines
+from ioc.storage.rollups import FIVE_MIN_S, RAW, ROLLABLE, ROLLED_MEASUREMENTS, combine, plan
 
 log = logging.getLogger(__name__)
 
 # HTTP statuses that mean "the data is wrong"; everything else (401, 403, 404 bucket not found,
 # 413, 429, 5xx) is something an operator can fix, so the data is kept and retried.
 _DATA_ERRORS = frozenset({400, 422})
+_CACHE_S = 2.0  # how long history() trusts the watermarks and field types it read
 
 
 class InfluxStorage:
@@ -46,6 +50,10 @@ class InfluxStorage:
         database, _, retention = bucket.partition("/")
         self._database = database
         self._retention = retention
+        self._rollup_bucket = f"{database}/{rq.ROLLUP_RP}"
+        self._rollup_rp_ready = False
+        self._done_cache: tuple[float, dict[int, int]] = (-_CACHE_S, {})
+        self._types_cache: dict[str, tuple[float, dict[str, str]]] = {}
         self._client = InfluxDBClient(url=self.url, token=token, org=org, timeout=timeout_ms)
         self._write_api = self._client.write_api(write_options=SYNCHRONOUS)
         self._http = urllib3.PoolManager(
@@ -59,12 +67,13 @@ class InfluxStorage:
     # -- writes -----------------------------------------------------------------------------
 
     def write(self, readings: Sequence[Reading]) -> None:
-        if not readings:
-            return
-        body = to_lines(readings)
+        if readings:
+            self._write(to_lines(readings), self.bucket)
+
+    def _write(self, body: bytes, bucket: str) -> None:
         try:
             self._write_api.write(
-                bucket=self.bucket,
+                bucket=bucket,
                 org=self.org,
                 record=body,
                 write_precision="ns",  # type: ignore[arg-type]
@@ -91,8 +100,31 @@ class InfluxStorage:
         group_by: Sequence[str] = (),
         aggregate: str = "mean",
         max_buckets: int = 300,
+        rollups: bool = True,
     ) -> pd.DataFrame:
         bucket_s = time_range.bucket_seconds(max_buckets)
+        if rollups and aggregate in ROLLABLE:
+            kind = self._field_types(measurement).get(field)
+            if aggregate == "count" or kind in rq.NUMERIC:
+                pieces = plan(time_range, bucket_s, self.rollup_done())
+                if any(piece.width_s != RAW for piece in pieces):
+                    groups = sorted({check_name(tag) for tag in group_by})
+                    statements = [
+                        rq.partial_query(
+                            piece,
+                            measurement,
+                            field,
+                            aggregate,
+                            bucket_s,
+                            groups,
+                            where,
+                            self._retention,
+                        )
+                        for piece in pieces
+                    ]
+                    answers = self.query_all("; ".join(statements))
+                    partials = [rq.partial_frame(series, groups) for series in answers]
+                    return combine(partials, groups, aggregate)
         q = (
             f'SELECT {check_aggregate(aggregate)}({influxql.ident(field)}) AS "value"'
             f" FROM {_measurement(measurement)}"
@@ -133,6 +165,97 @@ class InfluxStorage:
         frame = self._frame(q)
         return int(frame["count"].sum()) if not frame.empty else 0
 
+    # -- rollups (ioc.storage.rollups, ioc.storage.influx_rollups) ----------------------------
+
+    def roll_up(self, width_s: int, time_range: TimeRange) -> int:
+        self._ensure_rollup_rp()
+        readings: list[Reading] = []
+        for measurement in ROLLED_MEASUREMENTS:
+            types = self._field_types(measurement, cached=False)
+            if types:
+                q = rq.roll_up_query(measurement, types, width_s, time_range)
+                readings += rq.rollup_readings(self.query(q), measurement, width_s)
+        bucket = self.bucket if width_s == FIVE_MIN_S else self._rollup_bucket
+        for at in range(0, len(readings), 20_000):
+            self._write(to_lines(readings[at : at + 20_000]), bucket)
+        return len(readings)
+
+    def rollup_done(self, *, cached: bool = True) -> dict[int, int]:
+        at, done = self._done_cache
+        if cached and time.monotonic() - at < _CACHE_S:
+            return done
+        q = f'SELECT last("done_ns") FROM "{rq.ROLLUP_RP}"."{rq.STATE}" GROUP BY "width"'
+        try:
+            done = rq.done_from(self.query(q))
+        except StorageRejected:  # no rollup retention policy (bucket) yet: no rollups
+            done = {}
+        self._done_cache = (time.monotonic(), done)
+        return done
+
+    def set_rollup_done(self, width_s: int, done_ns: int) -> None:
+        self._ensure_rollup_rp()
+        state = Reading(rq.STATE, 0, {"width": str(width_s)}, {"done_ns": int(done_ns)})
+        self._write(to_lines([state]), self._rollup_bucket)
+        self._done_cache = (-_CACHE_S, {})
+
+    def oldest_ns(self) -> int | None:
+        found = [
+            int(series[0]["values"][0][0])
+            for series in self.query_all(
+                "; ".join(f'SELECT * FROM "{m}" LIMIT 1' for m in ROLLED_MEASUREMENTS)
+            )
+            if series
+        ]
+        return min(found) if found else None
+
+    def apply_retention(self, raw_days: int, now_ns: int) -> None:
+        """InfluxDB 1.x: the raw retention policy's duration (InfluxDB drops whole expired shard
+        groups itself). 2.x/3.x: set the bucket's retention there (InfluxQL cannot)."""
+        self._ensure_rollup_rp()
+        policies = self._policies()
+        raw_rp = self._retention or next((n for n, (_, d) in policies.items() if d), "autogen")
+        wanted = f"{raw_days * 24}h0m0s" if raw_days > 0 else "0s"
+        if policies.get(raw_rp, ("", False))[0] != wanted:
+            duration = f"{raw_days * 24}h" if raw_days > 0 else "INF"
+            self._admin(
+                f"ALTER RETENTION POLICY {rq.quoted(raw_rp)} ON {rq.quoted(self._database)}"
+                f" DURATION {duration}"
+            )
+
+    def _ensure_rollup_rp(self) -> None:
+        if self._rollup_rp_ready:
+            return
+        if rq.ROLLUP_RP not in self._policies():
+            self._admin(
+                f"CREATE RETENTION POLICY {rq.quoted(rq.ROLLUP_RP)} ON"
+                f" {rq.quoted(self._database)} DURATION INF REPLICATION 1"
+            )
+        self._rollup_rp_ready = True
+
+    def _policies(self) -> dict[str, tuple[str, bool]]:
+        """Retention policy -> (duration, is default)."""
+        series = self._admin(f"SHOW RETENTION POLICIES ON {rq.quoted(self._database)}")
+        values = series[0]["values"] if series else []
+        return {row[0]: (row[1], bool(row[4])) for row in values}
+
+    def _admin(self, q: str) -> list[dict[str, Any]]:
+        try:
+            return self.query(q)
+        except StorageRejected as exc:
+            raise StorageRejected(
+                f"{exc}. On InfluxDB 2.x/3.x create the bucket {self._rollup_bucket!r} for the"
+                " hourly rollups and set the raw bucket's retention there"
+            ) from None
+
+    def _field_types(self, measurement: str, *, cached: bool = True) -> dict[str, str]:
+        at, types = self._types_cache.get(measurement, (-_CACHE_S, {}))
+        if cached and time.monotonic() - at < _CACHE_S:
+            return types
+        series = self.query(f"SHOW FIELD KEYS FROM {_measurement(measurement)}")
+        types = {row[0]: row[1] for row in series[0]["values"]} if series else {}
+        self._types_cache[measurement] = (time.monotonic(), types)
+        return types
+
     def ping(self) -> None:
         try:
             response = self._http.request("GET", f"{self.url}/ping")
@@ -152,6 +275,10 @@ class InfluxStorage:
 
     def query(self, q: str) -> list[dict[str, Any]]:
         """Run InfluxQL built by this module; returns the series of the first statement."""
+        return self.query_all(q)[0]
+
+    def query_all(self, q: str) -> list[list[dict[str, Any]]]:
+        """Run `;`-separated InfluxQL statements in one request; the series of each."""
         fields = {"db": self._database, "q": q, "epoch": "ns"}
         if self._retention:
             fields["rp"] = self._retention
@@ -165,11 +292,12 @@ class InfluxStorage:
             raise StorageUnavailable(
                 f"InfluxQL query failed ({response.status}): {_error_text(response.data)}"
             )
-        result = orjson.loads(response.data)["results"][0]
-        if "error" in result:
-            raise StorageRejected(f"InfluxQL error: {result['error']} in {q}")
-        series: list[dict[str, Any]] = result.get("series", [])
-        return series
+        answers = []
+        for result in orjson.loads(response.data)["results"]:
+            if "error" in result:
+                raise StorageRejected(f"InfluxQL error: {result['error']} in {q}")
+            answers.append(result.get("series", []))
+        return answers
 
     def _frame(self, q: str) -> pd.DataFrame:
         frames = []

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,7 @@ import pandas as pd
 
 from ioc.errors import StorageRejected, StorageUnavailable
 from ioc.model import NS_PER_S, Reading
+from ioc.storage import sqlite_rollups
 from ioc.storage import sqlitesql as sql
 from ioc.storage.base import (
     DECLARED_TYPES,
@@ -47,6 +48,7 @@ from ioc.storage.base import (
     check_name,
     type_mismatch,
 )
+from ioc.storage.rollups import RAW, ROLLABLE, combine, plan
 
 _POOL_MAX = 4  # idle reader connections kept
 
@@ -69,6 +71,7 @@ class SqliteStorage:
             self._writer = self._connect()
             self._writer.execute("PRAGMA journal_mode=WAL")
             self._writer.executescript(sql.SCHEMA)
+            self._writer.executescript(sqlite_rollups.SCHEMA)
         except sqlite3.Error as exc:
             raise self._unavailable(exc) from None
 
@@ -157,11 +160,13 @@ class SqliteStorage:
         group_by: Sequence[str] = (),
         aggregate: str = "mean",
         max_buckets: int = 300,
+        rollups: bool = True,
     ) -> pd.DataFrame:
         groups = sorted({check_name(tag) for tag in group_by})
         query = sql.history_sql(check_aggregate(aggregate), groups, where)
+        bucket_s = time_range.bucket_seconds(max_buckets)
         bound = sql.params(measurement, time_range, where)
-        bound.update(field=sql.path(field), w=time_range.bucket_seconds(max_buckets) * NS_PER_S)
+        bound.update(field=sql.path(field), w=bucket_s * NS_PER_S)
         bound.update({f"g{i}": sql.path(tag) for i, tag in enumerate(groups)})
         with self._reading() as conn:
             kind = self._field_types(conn, measurement).get(field)
@@ -169,6 +174,17 @@ class SqliteStorage:
                 return _frame([])
             if kind not in sql.ACCEPTS.get(aggregate, {kind}):
                 raise StorageRejected(f"unsupported {aggregate} of a {kind} field {field!r}")
+            rolled = aggregate == "count" or kind in ("float", "integer")
+            if rollups and rolled and aggregate in ROLLABLE:
+                pieces = plan(time_range, bucket_s, self._done(conn))
+                if any(piece.width_s != RAW for piece in pieces):
+                    partials = [
+                        sqlite_rollups.partial(
+                            conn, piece, measurement, field, bucket_s, groups, where
+                        )
+                        for piece in pieces
+                    ]
+                    return combine(partials, groups, aggregate)
             rows = conn.execute(query, bound).fetchall()
         series: dict[tuple[str, ...], dict[str, Any]] = {}
         for row in rows:
@@ -234,6 +250,52 @@ class SqliteStorage:
         with self._reading() as conn:
             (count,) = conn.execute(query + sql.tag_sql(where), bound).fetchone()
         return int(count)
+
+    # -- rollups (ioc.storage.rollups) ---------------------------------------------------------
+
+    def roll_up(self, width_s: int, time_range: TimeRange) -> int:
+        return self._writing(lambda conn: sqlite_rollups.roll_up(conn, width_s, time_range))
+
+    def rollup_done(self, *, cached: bool = True) -> dict[int, int]:
+        with self._reading() as conn:
+            return self._done(conn)
+
+    def set_rollup_done(self, width_s: int, done_ns: int) -> None:
+        self._writing(
+            lambda conn: (
+                conn.execute(
+                    "INSERT OR REPLACE INTO rollup_state VALUES (?, ?)", (width_s, done_ns)
+                ).rowcount
+            )
+        )
+
+    def oldest_ns(self) -> int | None:
+        with self._reading() as conn:
+            (oldest,) = conn.execute(sqlite_rollups.OLDEST).fetchone()
+        return None if oldest is None else int(oldest)
+
+    def apply_retention(self, raw_days: int, now_ns: int) -> None:
+        if raw_days > 0:
+            cutoff = now_ns - raw_days * 86400 * NS_PER_S
+            self._writing(lambda conn: sqlite_rollups.expire(conn, cutoff))
+
+    def _done(self, conn: sqlite3.Connection) -> dict[int, int]:
+        return dict(conn.execute("SELECT width, done_ns FROM rollup_state").fetchall())
+
+    def _writing(self, work: Callable[[sqlite3.Connection], int]) -> int:
+        """`work` inside one write transaction."""
+        with self._write_lock:
+            conn = self._writer_conn()
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                done = work(conn)
+                conn.execute("COMMIT")
+            except BaseException as exc:
+                _rollback(conn)
+                if isinstance(exc, sqlite3.Error):
+                    raise self._unavailable(exc) from None
+                raise
+        return done
 
     def ping(self) -> None:
         with self._reading() as conn:

@@ -1,0 +1,122 @@
+"""InfluxQL for the rollup tiers of `InfluxStorage` (see `ioc.storage.rollups`).
+
+Where the tiers live (all written through the v2 write API, read with InfluxQL):
+- `<measurement>_5m` in the raw points' retention policy (it expires with them);
+- `<measurement>_1h` and the watermarks (`rollup_state`, tag `width`, field `done_ns`, at time 0)
+  in the retention policy `rollup` (InfluxDB 1.x: created here, duration INF; 2.x/3.x: a bucket
+  named `<database>/rollup`, which their DBRP mapping serves as that policy).
+Fields per source field `f`: `f_min`, `f_max`, `f_sum`, `f_mean` (numbers) and `f_count` (every
+type). Tags: the raw series' tags, so filters and GROUP BY work unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from ioc.model import Reading
+from ioc.storage import influxql
+from ioc.storage.base import TagFilter, TimeRange
+from ioc.storage.rollups import HOUR_S, NEEDS, RAW, Piece, rollup_name
+
+ROLLUP_RP = "rollup"
+STATE = "rollup_state"
+NUMERIC = frozenset({"float", "integer"})
+_TIER_AGG = {"min": "min", "max": "max", "sum": "sum", "count": "sum"}
+
+
+def quoted(name: str) -> str:
+    return '"' + name.replace('"', '\\"') + '"'
+
+
+def tier_source(measurement: str, width_s: int, raw_rp: str) -> str:
+    """The (qualified) measurement a tier is read from."""
+    name = quoted(rollup_name(measurement, width_s))
+    if width_s == HOUR_S:
+        return f"{quoted(ROLLUP_RP)}.{name}"
+    return f"{quoted(raw_rp)}.{name}" if raw_rp else name
+
+
+def partial_query(
+    piece: Piece,
+    measurement: str,
+    field: str,
+    aggregate: str,
+    bucket_s: int,
+    groups: Sequence[str],
+    where: TagFilter | None,
+    raw_rp: str,
+) -> str:
+    parts = NEEDS[aggregate]
+    if piece.width_s == RAW:
+        source = quoted(measurement) if not raw_rp else f"{quoted(raw_rp)}.{quoted(measurement)}"
+        select = ", ".join(f'{p}({influxql.ident(field)}) AS "{p}"' for p in parts)
+    else:
+        source = tier_source(measurement, piece.width_s, raw_rp)
+        select = ", ".join(
+            f'{_TIER_AGG[p]}({influxql.ident(field + "_" + p)}) AS "{p}"' for p in parts
+        )
+    span = TimeRange(piece.start_ns, piece.end_ns)
+    return (
+        f"SELECT {select} FROM {source}{influxql.where_clause(span, where)}"
+        f"{influxql.group_by_clause(groups, bucket_s)} fill(none)"
+    )
+
+
+def partial_frame(series: list[dict[str, Any]], groups: Sequence[str]) -> pd.DataFrame:
+    frames = []
+    for one in series:
+        frame = pd.DataFrame(one["values"], columns=one["columns"])
+        for tag in groups:
+            frame[tag] = (one.get("tags") or {}).get(tag, "")
+        frames.append(frame)
+    if not frames:
+        return pd.DataFrame()
+    return pd.concat(frames, ignore_index=True)
+
+
+def roll_up_query(measurement: str, types: Mapping[str, str], width_s: int, span: TimeRange) -> str:
+    selects = []
+    for name, kind in sorted(types.items()):
+        field = influxql.ident(name)
+        wanted = ("min", "max", "sum", "count") if kind in NUMERIC else ("count",)
+        selects += [f'{agg}({field}) AS "{name}_{agg}"' for agg in wanted]
+    return (
+        f"SELECT {', '.join(selects)} FROM {quoted(measurement)}"
+        f"{influxql.where_clause(span, None)} GROUP BY time({width_s}s), * fill(none)"
+    )
+
+
+def rollup_readings(series: list[dict[str, Any]], measurement: str, width_s: int) -> list[Reading]:
+    """The tier's points from a `roll_up_query` answer (epoch ns)."""
+    name = rollup_name(measurement, width_s)
+    readings = []
+    for one in series:
+        tags = {k: v for k, v in (one.get("tags") or {}).items() if v}
+        columns = one["columns"]
+        for row in one["values"]:
+            fields: dict[str, float | int] = {}
+            for column, value in zip(columns[1:], row[1:], strict=True):
+                if value is None:
+                    continue
+                fields[column] = int(value) if column.endswith("_count") else float(value)
+            for column, count in list(fields.items()):
+                if column.endswith("_count") and count:
+                    base = column[: -len("_count")]
+                    if base + "_sum" in fields:
+                        fields[base + "_mean"] = float(fields[base + "_sum"]) / count
+            fields = {k: v for k, v in fields.items() if not (k.endswith("_count") and v == 0)}
+            if any(k.endswith("_count") for k in fields):
+                readings.append(Reading(name, int(row[0]), tags, fields))
+    return readings
+
+
+def done_from(series: list[dict[str, Any]]) -> dict[int, int]:
+    done = {}
+    for one in series:
+        width = (one.get("tags") or {}).get("width", "")
+        if width.isdigit() and one["values"]:
+            done[int(width)] = int(one["values"][0][1])
+    return done

@@ -1,0 +1,266 @@
+"""Rollups: pre-aggregated history so long ranges stay fast, on both backends.
+
+Two tiers, per series (measurement + tag set) and field, epoch-aligned buckets:
+
+    5 min  (`<measurement>_5m`)  kept as long as raw points (`IOC_RAW_RETENTION_DAYS`)
+    1 hour (`<measurement>_1h`)  kept forever (InfluxDB: retention policy `rollup`)
+
+Each bucket holds `min`, `max`, `sum` (numbers only), `count` (every field type) and, for people
+reading the schema from Grafana, `mean` — fields `<field>_min`, `<field>_max`, …. A tier is
+*done* up to a watermark kept in storage: every bucket before it is complete.
+
+`Storage.history()` answers with `plan()`: the widest tier whose width divides the chart's
+bucket covers the whole tier buckets inside the range below its watermark; the ragged edges come
+from the next finer tier, and finally from raw points. The pieces are partial aggregates
+(min, max, sum, count) merged per chart bucket by `combine()`, so the result equals the raw
+aggregation (mean = Σ sum / Σ count). `median`, `first` and `last` always read raw points.
+
+`RollupKeeper` keeps the tiers current: the KPI engine calls `note(readings)` with what was
+stored and `update(storage, now_ms)` from its tick. `rebuild(storage, range)` recomputes a range
+on demand (`ioc rollups rebuild`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import pandas as pd
+
+from ioc.errors import IocError
+from ioc.feeds import FEEDS
+from ioc.model import NS_PER_MS, NS_PER_S, Reading
+from ioc.storage.base import TimeRange
+
+log = logging.getLogger(__name__)
+
+FIVE_MIN_S = 300
+HOUR_S = 3600
+TIERS: tuple[int, ...] = (HOUR_S, FIVE_MIN_S)  # widest first
+TIER_SUFFIX = {FIVE_MIN_S: "5m", HOUR_S: "1h"}
+ROLLABLE = frozenset({"mean", "min", "max", "sum", "count"})
+PARTS = ("min", "max", "sum", "count")
+# Which partial aggregates an aggregate needs.
+NEEDS: dict[str, tuple[str, ...]] = {
+    "mean": ("sum", "count"),
+    "sum": ("sum", "count"),
+    "count": ("count",),
+    "min": ("min", "count"),
+    "max": ("max", "count"),
+}
+ROLLED_MEASUREMENTS: tuple[str, ...] = tuple(spec.measurement for spec in FEEDS.values())
+GRACE_MS = 5_000  # a bucket is rolled up this long after it ends (stored batches are that late)
+CHUNK_S = {FIVE_MIN_S: 6 * 3600, HOUR_S: 2 * 86400}  # most one update() rolls up per tier
+RETENTION_EVERY_MS = 600_000
+RAW = 0  # Piece.width_s of raw points
+
+
+def rollup_name(measurement: str, width_s: int) -> str:
+    return f"{measurement}_{TIER_SUFFIX[width_s]}"
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """[start_ns, end_ns) read from a tier (`width_s`) or from raw points (`RAW`)."""
+
+    width_s: int
+    start_ns: int
+    end_ns: int
+
+
+def _floor(t: int, w: int) -> int:
+    return t - t % w
+
+
+def _ceil(t: int, w: int) -> int:
+    return -((-t) // w) * w
+
+
+def plan(time_range: TimeRange, bucket_s: int, done: Mapping[int, int]) -> list[Piece]:
+    """The pieces that answer `time_range` in chart buckets of `bucket_s`, in time order."""
+    pieces: list[Piece] = []
+
+    def split(start: int, end: int, tiers: Sequence[int]) -> None:
+        if start >= end:
+            return
+        if not tiers:
+            pieces.append(Piece(RAW, start, end))
+            return
+        width, finer = tiers[0], tiers[1:]
+        w_ns = width * NS_PER_S
+        top = done.get(width)
+        if bucket_s % width or top is None:
+            split(start, end, finer)
+            return
+        a, b = _ceil(start, w_ns), min(_floor(end, w_ns), _floor(top, w_ns))
+        if a >= b:
+            split(start, end, finer)
+            return
+        split(start, a, finer)
+        pieces.append(Piece(width, a, b))
+        split(b, end, finer)
+
+    split(time_range.start_ns, time_range.end_ns, TIERS)
+    return pieces
+
+
+def combine(
+    partials: Sequence[pd.DataFrame], groups: Sequence[str], aggregate: str
+) -> pd.DataFrame:
+    """Merge partial frames (groups…, `time` ns, parts) into history's frame: `time`, `value`,
+    the groups; one row per group and bucket with at least one value, sorted like InfluxDB's
+    series (by group values, then time)."""
+    keys = [*groups, "time"]
+    parts = NEEDS[aggregate]
+    frames = [p for p in partials if not p.empty]
+    if not frames:
+        return pd.DataFrame({"time": pd.Series([], dtype="datetime64[ns, UTC]")})
+    frame = pd.concat(frames, ignore_index=True)
+    for part in parts:
+        frame[part] = pd.to_numeric(frame[part])
+    how = {"min": "min", "max": "max", "sum": "sum", "count": "sum"}
+    merged = frame.groupby(keys, as_index=False, sort=True).agg({part: how[part] for part in parts})
+    merged = merged[merged["count"] > 0]
+    parts_of = merged.astype({part: "float64" for part in parts if part != "count"})
+    value = parts_of["sum"] / parts_of["count"] if aggregate == "mean" else parts_of[aggregate]
+    out = pd.DataFrame({"time": pd.to_datetime(merged["time"], unit="ns", utc=True)})
+    out["value"] = value.to_numpy()
+    if aggregate == "count":
+        out["value"] = out["value"].astype("int64")
+    for tag in groups:
+        out[tag] = merged[tag].to_numpy()
+    return out.reset_index(drop=True)
+
+
+class RollupStore(Protocol):
+    """What a backend offers the keeper (both `InfluxStorage` and `SqliteStorage`)."""
+
+    def roll_up(self, width_s: int, time_range: TimeRange) -> int:
+        """Recompute the tier's buckets inside the (aligned) range from raw points; rows written."""
+
+    def rollup_done(self, *, cached: bool = True) -> dict[int, int]:
+        """Tier width -> watermark (ns); a tier never rolled up is absent."""
+
+    def set_rollup_done(self, width_s: int, done_ns: int) -> None: ...
+
+    def oldest_ns(self) -> int | None:
+        """The oldest raw point of a rolled-up measurement, or None."""
+
+    def apply_retention(self, raw_days: int, now_ns: int) -> None:
+        """Raw points (and the 5-min tier) older than `raw_days` go; 0 keeps them forever."""
+
+
+def rebuild(store: RollupStore, time_range: TimeRange, *, chunk_s: int = 86400) -> int:
+    """Recompute every tier over the range (widened to whole hours), in chunks; rows written.
+
+    The watermarks move up to the range's end when they were below it."""
+    start = _floor(time_range.start_ns, HOUR_S * NS_PER_S)
+    end = _ceil(time_range.end_ns, HOUR_S * NS_PER_S)
+    rows = 0
+    for width in TIERS:
+        at = start
+        while at < end:
+            stop = min(end, at + chunk_s * NS_PER_S)
+            rows += store.roll_up(width, TimeRange(at, stop))
+            at = stop
+    done = store.rollup_done(cached=False)
+    for width in TIERS:
+        if done.get(width, -1) < end:
+            store.set_rollup_done(width, end)
+    return rows
+
+
+@dataclass
+class RollupKeeper:
+    """Keeps the tiers current from the KPI engine's tick (one keeper per deployment)."""
+
+    raw_retention_days: int = 0
+    grace_ms: int = GRACE_MS
+    done: dict[int, int] = field(default_factory=dict)
+    dirty: dict[int, set[int]] = field(default_factory=dict)  # width -> bucket starts (ns)
+    _last_retention_ms: int = -RETENTION_EVERY_MS
+    _loaded: bool = False
+
+    def note(self, readings: Iterable[Reading]) -> None:
+        """Remember buckets below a watermark that got new points (late data, a backlog):
+        they are rolled up again by the next updates."""
+        if not self.done:
+            return
+        top = max(self.done.values())
+        late = [r.time_ns for r in readings if r.time_ns < top]
+        if not late:
+            return
+        for width, done in self.done.items():
+            w_ns = width * NS_PER_S
+            marks = {_floor(t, w_ns) for t in late if t < done}
+            if marks:
+                self.dirty.setdefault(width, set()).update(marks)
+
+    def update(self, store: RollupStore, now_ms: int) -> int:
+        """Roll up what completed since the last call (a bounded chunk), late buckets, and
+        apply the raw retention every ten minutes; rows written. Storage errors are logged and
+        retried next time."""
+        try:
+            return self._update(store, now_ms)
+        except IocError as exc:
+            log.warning("rollups not updated (%s); retrying next tick", exc)
+            return 0
+
+    def _update(self, store: RollupStore, now_ms: int) -> int:
+        now_ns = now_ms * NS_PER_MS
+        if not self._loaded:
+            self.done = store.rollup_done(cached=False)
+            self._loaded = True
+        rows = 0
+        if now_ms - self._last_retention_ms >= RETENTION_EVERY_MS:
+            self._last_retention_ms = now_ms
+            store.apply_retention(self.raw_retention_days, now_ns)
+        for width in TIERS:
+            w_ns = width * NS_PER_S
+            target = _floor(now_ns - self.grace_ms * NS_PER_MS, w_ns)
+            start = self.done.get(width)
+            if start is None:  # never rolled up: from the oldest raw point on
+                oldest = store.oldest_ns()
+                start = target if oldest is None else min(_floor(oldest, w_ns), target)
+                self._set_done(store, width, start)
+            stop = min(target, start + CHUNK_S[width] * NS_PER_S)
+            if start < stop:
+                rows += store.roll_up(width, TimeRange(start, stop))
+                self._set_done(store, width, stop)
+            rows += self._redo_dirty(store, width)
+        return rows
+
+    def _set_done(self, store: RollupStore, width: int, done_ns: int) -> None:
+        store.set_rollup_done(width, done_ns)
+        self.done[width] = done_ns
+
+    def _redo_dirty(self, store: RollupStore, width: int) -> int:
+        """Re-roll late buckets, contiguous ones in one call, at most CHUNK_S per call."""
+        marks = sorted(self.dirty.pop(width, set()))
+        if not marks:
+            return 0
+        w_ns = width * NS_PER_S
+        budget = CHUNK_S[width] * NS_PER_S
+        ranges: list[list[int]] = []
+        for bucket in marks:
+            if ranges and ranges[-1][1] == bucket:
+                ranges[-1][1] = bucket + w_ns
+            else:
+                ranges.append([bucket, bucket + w_ns])
+        rows = 0
+        for start, end in ranges:
+            stop = min(end, start + budget)
+            if budget > 0:
+                rows += store.roll_up(width, TimeRange(start, stop))
+                budget -= stop - start
+                start = stop
+            if start < end:  # left for the next update
+                self.dirty.setdefault(width, set()).update(range(start, end, w_ns))
+        return rows
+
+
+def update(store: RollupStore, now_ms: int, keeper: RollupKeeper | None = None) -> int:
+    """One keeper step (a fresh keeper reads the watermarks from storage)."""
+    return (keeper or RollupKeeper()).update(store, now_ms)

@@ -1,0 +1,110 @@
+"""SQL for the rollup tiers of the embedded storage (see `ioc.storage.rollups`).
+
+    rollups(width, field, series, bucket, lo, hi, total, n)   one row per tier bucket and field:
+        min, max, sum of a numeric field (NULL otherwise) and the count of every field type
+    rollup_state(width, done_ns)                              the tiers' watermarks
+
+The key (width, field, series, bucket) makes a chart query one index range per series.
+Like `sqlitesql`, the SQL text is constants and placeholder names; values are bound.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from ioc.model import NS_PER_S
+from ioc.storage import sqlitesql as sql
+from ioc.storage.base import TagFilter, TimeRange
+from ioc.storage.rollups import FIVE_MIN_S, PARTS, RAW, ROLLED_MEASUREMENTS, Piece
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS rollups (
+    width INTEGER NOT NULL, field TEXT NOT NULL, series INTEGER NOT NULL, bucket INTEGER NOT NULL,
+    lo REAL, hi REAL, total REAL, n INTEGER NOT NULL,
+    PRIMARY KEY (width, field, series, bucket)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rollup_state (width INTEGER PRIMARY KEY, done_ns INTEGER NOT NULL);
+"""
+_ROLLED = ", ".join(f"'{m}'" for m in ROLLED_MEASUREMENTS)  # constants from the feed registry
+_NUM = "CASE WHEN j.type IN ('integer', 'real') THEN j.value END"
+ROLL_UP = (
+    "INSERT OR REPLACE INTO rollups (width, field, series, bucket, lo, hi, total, n)"
+    f" SELECT :width, j.key, p.series, p.time_ns - ((p.time_ns % :w) + :w) % :w AS b,"
+    f" min({_NUM}), max({_NUM}), sum({_NUM}), count(*)"
+    f" FROM series s JOIN points p ON p.series = s.id, json_each(p.fields) j"
+    f" WHERE s.measurement IN ({_ROLLED}) AND p.time_ns >= :start AND p.time_ns < :end"
+    " GROUP BY j.key, p.series, b"
+)
+OLDEST = (
+    "SELECT min((SELECT min(p.time_ns) FROM points p WHERE p.series = s.id))"
+    f" FROM series s WHERE s.measurement IN ({_ROLLED})"
+)
+
+
+def roll_up(conn: sqlite3.Connection, width_s: int, time_range: TimeRange) -> int:
+    """Recompute one tier's buckets inside the range (the caller holds the write transaction)."""
+    bound = {"width": width_s, "w": width_s * NS_PER_S}
+    bound.update(start=time_range.start_ns, end=time_range.end_ns)
+    return conn.execute(ROLL_UP, bound).rowcount
+
+
+def expire(conn: sqlite3.Connection, before_ns: int) -> int:
+    """Delete raw points and 5-min buckets older than `before_ns`; rows deleted."""
+    ids = [i for (i,) in conn.execute(f"SELECT id FROM series WHERE measurement IN ({_ROLLED})")]
+    deleted = 0
+    for series in ids:
+        deleted += conn.execute(
+            "DELETE FROM points WHERE series = ? AND time_ns < ?", (series, before_ns)
+        ).rowcount
+    fields = [f for (f,) in conn.execute("SELECT DISTINCT name FROM field_keys")]
+    for name in fields:
+        for series in ids:
+            deleted += conn.execute(
+                "DELETE FROM rollups WHERE width = ? AND field = ? AND series = ? AND bucket < ?",
+                (FIVE_MIN_S, name, series, before_ns),
+            ).rowcount
+    return deleted
+
+
+def partial(
+    conn: sqlite3.Connection,
+    piece: Piece,
+    measurement: str,
+    field: str,
+    bucket_s: int,
+    groups: Sequence[str],
+    where: TagFilter | None,
+) -> pd.DataFrame:
+    """Partial aggregates (groups…, time, min, max, sum, count) of one piece per chart bucket."""
+    g_select = "".join(
+        f", coalesce(json_extract(s.tags, :g{i}), '') AS g{i}" for i in range(len(groups))
+    )
+    g_names = "".join(f"g{i}, " for i in range(len(groups)))
+    series = (
+        f"WITH c AS MATERIALIZED (SELECT s.id{g_select} FROM series s"
+        f" WHERE s.measurement = :m{sql.tag_sql(where)})"
+    )
+    bucket = "t - ((t % :w) + :w) % :w AS bucket"
+    if piece.width_s == RAW:
+        query = (
+            f"{series} SELECT {g_names}{bucket}, min(v), max(v), sum(v), count(v) FROM ("
+            f"SELECT {g_names}p.time_ns AS t, json_extract(p.fields, :field) AS v"
+            f" FROM c JOIN points p ON p.series = c.id{sql.IN_RANGE}) WHERE v IS NOT NULL"
+            f" GROUP BY {g_names}bucket"
+        )
+    else:
+        query = (
+            f"{series} SELECT {g_names}{bucket}, min(lo), max(hi), sum(total), sum(n) FROM ("
+            f"SELECT {g_names}r.bucket AS t, r.lo, r.hi, r.total, r.n FROM c JOIN rollups r"
+            " ON r.width = :width AND r.field = :fname AND r.series = c.id"
+            " AND r.bucket >= :start AND r.bucket < :end)"
+            f" GROUP BY {g_names}bucket"
+        )
+    bound: dict[str, Any] = sql.params(measurement, TimeRange(piece.start_ns, piece.end_ns), where)
+    bound.update(field=sql.path(field), fname=field, width=piece.width_s, w=bucket_s * NS_PER_S)
+    bound.update({f"g{i}": sql.path(tag) for i, tag in enumerate(groups)})
+    rows = conn.execute(query, bound).fetchall()
+    return pd.DataFrame(rows, columns=[*groups, "time", *PARTS])
