@@ -116,6 +116,12 @@ class Settings(BaseSettings):
     )
     metrics_host: str = Field("127.0.0.1", description="address the metrics server binds")
     log_format: str = Field("text", description="log lines as text or json (one object a line)")
+    raw_retention_days: int = Field(
+        0,
+        ge=0,
+        le=36_500,
+        description="days raw points and 5-min rollups are kept (hourly rollups stay); 0 = forever",
+    )
 
     @field_validator("mqtt_url")
     @classmethod

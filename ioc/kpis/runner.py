@@ -3,7 +3,8 @@ evaluates every KPI and alert rule and publishes the result to the live state.
 
 - `add(readings)` — called by the collector pipeline with each batch it has stored;
 - `tick(now_ms)` — applies acknowledgements queued in the live state (CLI, dashboard),
-  computes the KPI values, steps the alert state machine, writes alert transitions to storage
+  keeps the history rollups current (`ioc.storage.rollups`, when given a keeper), computes the
+  KPI values, steps the alert state machine, writes alert transitions to storage
   (the audit trail; kept and retried while storage is down) and sets KPI values and alert states
   in the live state (skipped while it is down: the next tick catches up);
 - `rebuild(now_ms)` — at start, folds the history path (storage reads listed by
@@ -44,6 +45,7 @@ from ioc.settings import Settings
 from ioc.sources import gauge_levels, load_sources, names
 from ioc.storage import Storage
 from ioc.storage.base import TimeRange
+from ioc.storage.rollups import RollupKeeper
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +70,7 @@ class KpiRunner:
         names: Mapping[str, str] | None = None,
         notifier: Notifier | None = None,
         metrics: EngineMetrics | None = None,
+        rollups: RollupKeeper | None = None,
     ) -> None:
         self.live = live
         self.storage = storage
@@ -77,6 +80,7 @@ class KpiRunner:
         self.names = dict(names or {})
         self.notifier = notifier
         self.metrics = metrics
+        self.rollups = rollups
         self.state = KpiState()
         self.alerts: dict[str, AlertState] = {}
         self.values: list[KpiValue] = []
@@ -84,6 +88,9 @@ class KpiRunner:
         self._last_prune_ms = 0
 
     def add(self, readings: Iterable[Reading]) -> None:
+        if self.rollups is not None:
+            readings = list(readings)
+            self.rollups.note(readings)
         self.state.add(readings)
 
     def rebuild(self, now_ms: int | None = None) -> None:
@@ -116,6 +123,8 @@ class KpiRunner:
         started = time.perf_counter()
         now_ms = self.clock() if now_ms is None else now_ms
         transitions = self._apply_acks()
+        if self.rollups is not None:
+            self.rollups.update(self.storage, now_ms)
         self.values = [self._named(v) for v in self.state.kpis(now_ms, self.gauges)]
         evaluation = evaluate(self.rules, self.alerts, self.values, now_ms)
         self.alerts = evaluation.states
@@ -211,4 +220,5 @@ def runner_from_settings(
         names=names(sources),
         notifier=notifier,
         metrics=EngineMetrics(registry) if registry is not None else None,
+        rollups=RollupKeeper(raw_retention_days=settings.raw_retention_days),
     )

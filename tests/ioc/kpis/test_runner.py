@@ -11,6 +11,7 @@ from ioc.kpis.runner import KpiRunner
 from ioc.live.redis import RedisLiveState
 from ioc.storage.base import TimeRange
 from ioc.storage.influx import InfluxStorage
+from ioc.storage.rollups import RollupKeeper
 from tests.ioc.kpis.data import sensor
 from tests.ioc.kpis.test_state import GAUGES, NOW, data_set
 
@@ -109,3 +110,26 @@ def test_alerts_and_values_carry_the_catalogue_name_of_their_source(parts):
     assert raised.message_vi == "Mực nước tại Trạm thủy văn Bằng Giang vượt báo động 3: 520.0 cm"
     (water,) = [v for v in engine.values if v.id == "water.level_vs_alarm"]
     assert water.extra["name"] == "Trạm thủy văn Bằng Giang"
+
+
+def test_the_tick_keeps_the_history_rollups_current(parts):
+    storage, live = parts
+    hour_ns = 3600 * 10**9
+    now_ns = NOW * 10**6
+    start = now_ns - now_ns % hour_ns - 2 * hour_ns
+    readings = [
+        sensor("air-1", "hoa-an", "air", (start + i * 60 * 10**9) // 10**6, pm25=i)
+        for i in range(130)
+    ]
+    storage.write(readings)
+    engine = KpiRunner(
+        live, storage, gauges=GAUGES, rules=(), clock=lambda: NOW, rollups=RollupKeeper()
+    )
+    engine.add(readings)
+    engine.tick()
+    done = storage.rollup_done(cached=False)
+    assert done[3600] == now_ns - now_ns % hour_ns  # every completed hour rolled up
+    span = TimeRange(start, now_ns)
+    rolled = storage.history("sensor", "pm25", span, max_buckets=3, aggregate="max")
+    raw = storage.history("sensor", "pm25", span, max_buckets=3, aggregate="max", rollups=False)
+    assert list(rolled["value"]) == list(raw["value"]) == [59, 119, 120]
