@@ -3,7 +3,7 @@
 `ViewState.from_query(params)` reads (and sanitises: unknown values fall back to defaults, no
 user text ever reaches a query) what `to_query()` writes:
 
-    range=1h|24h|7d|custom  start=2026-11-28T08:00  end=2026-11-28T12:00  (local time, +07:00)
+    range=1h|24h|7d|30d|90d|1y|custom  start=2026-11-28T08:00  end=2026-11-28T12:00  (local time, +07:00)
     district=hoa-an,bao-lac  source=air-nuoc-hai  kind=air  field=pm25  site=…  event=…
     channel=…  feed=…  alert=<alert id to acknowledge>  lang=vi|en  kiosk=1  rotate=SECONDS
 """
@@ -22,7 +22,15 @@ from ioc.model import NS_PER_S
 from ioc.places import DISTRICTS
 from ioc.storage import TimeRange
 
-RANGES: dict[str, int] = {"1h": 3600, "24h": 86400, "7d": 7 * 86400}
+# Ranges longer than a day read the rollup tiers (ioc.storage.rollups): 90 d and 1 y stay fast.
+RANGES: dict[str, int] = {
+    "1h": 3600,
+    "24h": 86400,
+    "7d": 7 * 86400,
+    "30d": 30 * 86400,
+    "90d": 90 * 86400,
+    "1y": 365 * 86400,
+}
 DEFAULT_RANGE = "24h"
 CUSTOM = "custom"
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"

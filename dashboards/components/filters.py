@@ -1,4 +1,4 @@
-"""The controls of a drill-down: time range (1 h / 24 h / 7 d / custom), district, source and the
+"""The controls of a drill-down: time range (1 h … 1 y, custom), district, source and the
 page's own filters. Their initial values come from the URL (`ViewState`)."""
 
 from __future__ import annotations

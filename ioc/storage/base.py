@@ -76,6 +76,25 @@ class TimeRange:
         return BUCKET_STEPS_S[-1]
 
 
+RECORDS_FIRST_WINDOW_S = 900
+WINDOWED_LIMIT = 10_000
+
+
+def newest_windows(time_range: TimeRange, limit: int) -> list[TimeRange]:
+    """Windows that end where the range ends, each 8× the last (15 min, 2 h, 16 h …), the last
+    the whole range: `records()` reads them in turn until one holds `limit` points — those are
+    then the newest of the whole range — so a long range never sorts all its points. Bulk
+    reads (no limit, or above `WINDOWED_LIMIT`) read the range at once."""
+    if limit <= 0 or limit > WINDOWED_LIMIT:
+        return [time_range]
+    windows = []
+    width = RECORDS_FIRST_WINDOW_S * NS_PER_S
+    while time_range.end_ns - width > time_range.start_ns:
+        windows.append(TimeRange(time_range.end_ns - width, time_range.end_ns))
+        width *= 8
+    return [*windows, time_range]
+
+
 def check_measurement(name: str) -> str:
     if name not in MEASUREMENTS:
         raise ValueError(f"unknown measurement {name!r}")

@@ -30,6 +30,7 @@ from ioc.storage.base import (
     check_aggregate,
     check_measurement,
     check_name,
+    newest_windows,
 )
 from ioc.storage.lineprotocol import to_lines
 from ioc.storage.rollups import FIVE_MIN_S, RAW, ROLLABLE, ROLLED_MEASUREMENTS, combine, plan
@@ -147,6 +148,15 @@ class InfluxStorage:
         *,
         where: TagFilter | None = None,
         limit: int = 1000,
+    ) -> pd.DataFrame:
+        for window in newest_windows(time_range, limit):
+            frame = self._records(measurement, window, where, limit)
+            if len(frame) >= limit or window.start_ns == time_range.start_ns:
+                return frame
+        raise AssertionError("the last window is the whole range")  # pragma: no cover
+
+    def _records(
+        self, measurement: str, time_range: TimeRange, where: TagFilter | None, limit: int
     ) -> pd.DataFrame:
         q = (
             f"SELECT * FROM {_measurement(measurement)}"

@@ -46,6 +46,7 @@ from ioc.storage.base import (
     TimeRange,
     check_aggregate,
     check_name,
+    newest_windows,
     type_mismatch,
 )
 from ioc.storage.rollups import RAW, ROLLABLE, combine, plan
@@ -224,6 +225,15 @@ class SqliteStorage:
         *,
         where: TagFilter | None = None,
         limit: int = 1000,
+    ) -> pd.DataFrame:
+        for window in newest_windows(time_range, limit):
+            frame = self._records(measurement, window, where, limit)
+            if len(frame) >= limit or window.start_ns == time_range.start_ns:
+                return frame
+        raise AssertionError("the last window is the whole range")  # pragma: no cover
+
+    def _records(
+        self, measurement: str, time_range: TimeRange, where: TagFilter | None, limit: int
     ) -> pd.DataFrame:
         if limit < 0:
             raise ValueError(f"limit must be >= 0 (0 = no limit), not {limit}")

@@ -21,7 +21,7 @@ def test_round_trip_keeps_the_view():
 def test_defaults_are_not_written_and_bad_values_dropped():
     assert ViewState.from_query({}).to_query() == ""
     state = ViewState.from_query(
-        {"range": "1y", "district": "atlantis,ha-lang", "source": "x'; DROP", "rotate": "-5",
+        {"range": "2y", "district": "atlantis,ha-lang", "source": "x'; DROP", "rotate": "-5",
          "lang": "fr", "alert": "a b"}
     )  # fmt: skip
     assert state == ViewState(district=("ha-lang",))
@@ -29,3 +29,11 @@ def test_defaults_are_not_written_and_bad_values_dropped():
 
 def test_shell_query_keeps_only_what_travels_between_pages():
     assert shell_query({"lang": "en", "kiosk": "1", "district": "ha-lang"}) == "?lang=en&kiosk=1"
+
+
+def test_long_ranges_read_from_the_rollups_are_offered():
+    for name, days in (("30d", 30), ("90d", 90), ("1y", 365)):
+        state = ViewState.from_query({"range": name})
+        assert state.range == name and state.to_query() == f"?range={name}"
+        span = state.time_range(10**18)
+        assert span is not None and span.end_ns - span.start_ns == days * 86400 * 10**9

@@ -155,3 +155,13 @@ def test_raw_retention_removes_old_points_and_keeps_the_hourly_rollups(storage):
     kept = storage.history("sensor", "pm25", old_span, **args)  # hourly buckets: from rollups
     assert list(kept["value"]) == pytest.approx(list(before["value"]), rel=1e-9)
     storage.apply_retention(0, now_ns)  # back to keeping raw points forever
+
+
+def test_records_of_a_long_range_are_the_newest_of_the_whole_range(storage):
+    readings = synthetic(T0, 72)
+    storage.write(readings)
+    span = TimeRange(T0 - 30 * DAY, T0 + 3 * DAY)
+    newest = sorted((r.time_ns for r in readings if r.measurement == "sensor"), reverse=True)
+    for limit in (5, 200, 2000):
+        frame = storage.records("sensor", span, limit=limit)
+        assert list(frame["time"].astype("int64")) == newest[:limit]
