@@ -1,4 +1,5 @@
-"""The core's own `ioc` commands: `check`, `kpis`, `alerts` (and `alerts ack`), `demo`, `devices`.
+"""The core's own `ioc` commands: `check`, `kpis`, `alerts` (and `alerts ack`), `rollups
+rebuild`, `demo`, `devices`.
 
 They use `ioc` alone. The commands of the packages above it (`collect`, `simulate`,
 `dashboard`, `bench ingest`…) are registered by those packages (see `ioc.cli`).
@@ -27,6 +28,11 @@ def register(cli: Commands) -> None:
     alerts_app.callback()(alerts)
     alerts_app.command("ack")(alerts_ack)
     cli.root.add_typer(alerts_app, name="alerts")
+    rollups_app = typer.Typer(
+        help="History rollups (hourly and 5-min tiers).", no_args_is_help=True
+    )
+    rollups_app.command("rebuild")(rollups_rebuild)
+    cli.root.add_typer(rollups_app, name="rollups")
     cli.root.command()(demo)
     devicecli.register(cli)
 
@@ -46,6 +52,41 @@ def check() -> None:
             "Fix the settings (IOC_* environment variables or .env) and run `ioc check` again."
         )
         raise typer.Exit(1)
+
+
+def rollups_rebuild(
+    days: float = typer.Option(7.0, help="rebuild the last DAYS days (ignored with --start)"),
+    start: str = typer.Option("", help="range start, ISO 8601 (e.g. 2026-11-01T00:00+07:00)"),
+    end: str = typer.Option("", help="range end, ISO 8601; default now"),
+) -> None:
+    """Recompute the rollups of a range from the raw points (after an import, a late backfill)."""
+    from datetime import datetime
+
+    from ioc.model import NS_PER_S
+    from ioc.storage import TimeRange, open_storage
+    from ioc.storage.rollups import rebuild
+
+    settings = settings_or_exit()
+    try:
+        end_ns = int(datetime.fromisoformat(end).timestamp() * NS_PER_S) if end else time.time_ns()
+        start_ns = (
+            int(datetime.fromisoformat(start).timestamp() * NS_PER_S)
+            if start
+            else end_ns - int(days * 86400 * NS_PER_S)
+        )
+        span = TimeRange(start_ns, end_ns)
+    except ValueError as exc:
+        fail(f"bad range: {exc}", 2)
+    began = time.monotonic()
+    try:
+        storage = open_storage(settings)
+        try:
+            rows = rebuild(storage, span)
+        finally:
+            storage.close()
+    except IocError as exc:
+        fail(str(exc))
+    typer.echo(f"rebuilt {rows:,} rollup rows in {time.monotonic() - began:.1f} s")
 
 
 def kpis(

@@ -108,3 +108,25 @@ def test_demo_parts_start_consumers_first_and_the_foreground_last():
     parts = demo_parts()
     assert [type(p).__name__ for p in parts] == ["CollectorPart", "SimulatorPart", "DashboardPart"]
     assert [p.order for p in parts] == sorted(p.order for p in parts)
+
+
+def test_rollups_rebuild_recomputes_a_range_of_the_embedded_storage(tmp_path):
+    from ioc.model import NS_PER_S, Reading
+    from ioc.storage.sqlite import SqliteStorage
+
+    t0 = 1_593_561_600 * NS_PER_S
+    storage = SqliteStorage(tmp_path / "ioc.sqlite3")
+    tags = {"district": "hoa-an", "source": "a1", "kind": "air"}
+    storage.write(
+        [Reading("sensor", t0 + i * 60 * NS_PER_S, tags, {"pm25": 1.0}) for i in range(90)]
+    )
+    env = {"IOC_INFLUX_URL": "", "IOC_DATA_DIR": str(tmp_path)}
+    done = ioc(
+        "rollups", "rebuild", "--start", "2020-07-01T00:00Z", "--end", "2020-07-01T02:00Z", env=env
+    )
+    assert done.returncode == 0, done.stderr
+    assert "rebuilt" in done.stdout
+    assert storage.rollup_done(cached=False)[3600] == t0 + 2 * 3600 * NS_PER_S
+    bad = ioc("rollups", "rebuild", "--start", "yesterday", env=env)
+    assert bad.returncode == 2 and "bad range" in bad.stderr
+    storage.close()
