@@ -1,4 +1,4 @@
-"""The dashboards' `ioc` command: `ioc dashboard` (see `ioc.cli`)."""
+"""The dashboards' `ioc` commands: `ioc dashboard`, `ioc bench history` (see `ioc.cli`)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from ioc.cli import Commands, settings_or_exit
 
 def register(cli: Commands) -> None:
     cli.root.command()(dashboard)
+    cli.bench.command("history")(bench_history)
 
 
 def dashboard(
@@ -25,3 +26,51 @@ def dashboard(
 
     settings = settings_or_exit()
     create_app(settings, debug=debug).run(host=host, port=port, debug=debug)
+
+
+def bench_history(
+    n_sources: int = typer.Option(730, "--sources", help="synthetic sensor sources"),
+    days: int = typer.Option(90, help="days of history"),
+    raw_days: int = typer.Option(
+        7, help="days kept as raw points (older days: hourly rollups only, as after retention)"
+    ),
+    interval_s: int = typer.Option(60, "--interval", help="seconds between a source's points"),
+    repeat: int = typer.Option(20, help="runs of each query"),
+    backend: str = typer.Option("influxdb,sqlite", help="influxdb and/or sqlite, comma-separated"),
+) -> None:
+    """Drill-down query latency (p50/p95) on synthetic history, beside the raw-point queries."""
+    import logging
+
+    import orjson
+
+    from dashboards.bench import run_history, summary, table
+
+    logging.basicConfig(level="WARNING")
+    if 3600 % interval_s or interval_s > 3600:
+        raise typer.BadParameter("must divide 3600", param_hint="--interval")
+    backends = tuple(b for b in backend.split(",") if b)
+    unknown = set(backends) - {"influxdb", "sqlite"}
+    if unknown:
+        raise typer.BadParameter(f"unknown {sorted(unknown)}", param_hint="--backend")
+    runs = run_history(
+        n_sources,
+        days,
+        raw_days=min(raw_days, days),
+        interval_s=interval_s,
+        repeat=repeat,
+        backends=backends,
+        progress=lambda line: typer.echo(f"… {line}", err=True),
+    )
+    typer.echo(
+        f"{n_sources} sources × {days} days (raw points: last {min(raw_days, days)} days,"
+        f" one every {interval_s} s)"
+    )
+    for name, run in runs.items():
+        load = run.load_s
+        typer.echo(
+            f"{name}: {load['raw_points']:,.0f} raw points loaded in {load['raw_s']:.0f} s,"
+            f" rollups rebuilt in {load['rebuild_s']:.0f} s"
+        )
+    for line in table(runs):
+        typer.echo(line)
+    typer.echo(orjson.dumps(summary(n_sources, days, runs)).decode())

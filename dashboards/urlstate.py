@@ -3,7 +3,8 @@
 `ViewState.from_query(params)` reads (and sanitises: unknown values fall back to defaults, no
 user text ever reaches a query) what `to_query()` writes:
 
-    range=1h|24h|7d|30d|90d|1y|custom  start=2026-11-28T08:00  end=2026-11-28T12:00  (local time, +07:00)
+    range=1h|24h|7d|30d|90d|1y|custom
+    start=2026-11-28T08:00  end=2026-11-28T12:00  (local time, +07:00)
     district=hoa-an,bao-lac  source=air-nuoc-hai  kind=air  field=pm25  site=…  event=…
     channel=…  feed=…  alert=<alert id to acknowledge>  lang=vi|en  kiosk=1  rotate=SECONDS
 """

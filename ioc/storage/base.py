@@ -162,6 +162,10 @@ class Storage(Protocol):
     def roll_up(self, width_s: int, time_range: TimeRange) -> int:
         """Recompute a rollup tier's buckets inside the (aligned) range; rows written."""
 
+    def import_rollups(self, width_s: int, readings: Sequence[Reading]) -> None:
+        """Write ready-made tier buckets: readings of the raw measurement and tags, at the
+        bucket's start, with fields `<f>_min`, `<f>_max`, `<f>_sum`, `<f>_count`."""
+
     def rollup_done(self, *, cached: bool = True) -> dict[int, int]:
         """Rollup tier width (s) -> watermark (ns): its buckets before are complete."""
 

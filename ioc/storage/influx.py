@@ -124,7 +124,7 @@ class InfluxStorage:
                         for piece in pieces
                     ]
                     answers = self.query_all("; ".join(statements))
-                    partials = [rq.partial_frame(series, groups) for series in answers]
+                    partials = [rq.partial_rows(series, groups, aggregate) for series in answers]
                     return combine(partials, groups, aggregate)
         q = (
             f'SELECT {check_aggregate(aggregate)}({influxql.ident(field)}) AS "value"'
@@ -189,6 +189,20 @@ class InfluxStorage:
         for at in range(0, len(readings), 20_000):
             self._write(to_lines(readings[at : at + 20_000]), bucket)
         return len(readings)
+
+    def import_rollups(self, width_s: int, readings: Sequence[Reading]) -> None:
+        """Write ready-made tier buckets (fields `<f>_min/_max/_sum/_count`), e.g. aggregates
+        of a history whose raw points are gone; `<f>_mean` is added."""
+        self._ensure_rollup_rp()
+        bucket = self.bucket if width_s == FIVE_MIN_S else self._rollup_bucket
+        rows = [rq.with_means(r, width_s) for r in readings]
+        for at in range(0, len(rows), 20_000):
+            self._write(to_lines(rows[at : at + 20_000]), bucket)
+
+    def clear_caches(self) -> None:
+        """Forget the watermarks and field types history() keeps for a moment."""
+        self._done_cache = (-_CACHE_S, {})
+        self._types_cache.clear()
 
     def rollup_done(self, *, cached: bool = True) -> dict[int, int]:
         at, done = self._done_cache

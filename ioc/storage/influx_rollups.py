@@ -14,12 +14,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import pandas as pd
-
 from ioc.model import Reading
 from ioc.storage import influxql
 from ioc.storage.base import TagFilter, TimeRange
-from ioc.storage.rollups import HOUR_S, NEEDS, RAW, Piece, rollup_name
+from ioc.storage.rollups import HOUR_S, NEEDS, PARTS, RAW, Piece, rollup_name
 
 ROLLUP_RP = "rollup"
 STATE = "rollup_state"
@@ -65,16 +63,21 @@ def partial_query(
     )
 
 
-def partial_frame(series: list[dict[str, Any]], groups: Sequence[str]) -> pd.DataFrame:
-    frames = []
+def partial_rows(
+    series: list[dict[str, Any]], groups: Sequence[str], aggregate: str
+) -> list[tuple[Any, ...]]:
+    """`combine()` rows (group values…, time, min, max, sum, count) of a `partial_query` answer."""
+    slots = [PARTS.index(p) for p in NEEDS[aggregate]]
+    rows = []
     for one in series:
-        frame = pd.DataFrame(one["values"], columns=one["columns"])
-        for tag in groups:
-            frame[tag] = (one.get("tags") or {}).get(tag, "")
-        frames.append(frame)
-    if not frames:
-        return pd.DataFrame()
-    return pd.concat(frames, ignore_index=True)
+        tags = one.get("tags") or {}
+        head = tuple(tags.get(tag, "") for tag in groups)
+        for value in one["values"]:
+            parts: list[Any] = [None, None, None, 0]
+            for slot, v in zip(slots, value[1:], strict=True):
+                parts[slot] = v
+            rows.append((*head, value[0], *parts))
+    return rows
 
 
 def roll_up_query(measurement: str, types: Mapping[str, str], width_s: int, span: TimeRange) -> str:
@@ -120,3 +123,13 @@ def done_from(series: list[dict[str, Any]]) -> dict[int, int]:
         if width.isdigit() and one["values"]:
             done[int(width)] = int(one["values"][0][1])
     return done
+
+
+def with_means(reading: Reading, width_s: int) -> Reading:
+    """An imported tier bucket under its tier's name, with `<f>_mean` from sum and count."""
+    fields = dict(reading.fields)
+    for name, count in reading.fields.items():
+        base = name[: -len("_count")]
+        if name.endswith("_count") and count and base + "_sum" in fields:
+            fields[base + "_mean"] = float(fields[base + "_sum"]) / float(count)
+    return Reading(rollup_name(reading.measurement, width_s), reading.time_ns, reading.tags, fields)

@@ -25,8 +25,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
+import numpy as np
 import pandas as pd
 
 from ioc.errors import IocError
@@ -106,32 +107,51 @@ def plan(time_range: TimeRange, bucket_s: int, done: Mapping[int, int]) -> list[
     return pieces
 
 
+Row = tuple[Any, ...]  # (group values…, bucket start ns, min, max, sum, count)
+
+
 def combine(
-    partials: Sequence[pd.DataFrame], groups: Sequence[str], aggregate: str
+    partials: Sequence[Sequence[Row]], groups: Sequence[str], aggregate: str
 ) -> pd.DataFrame:
-    """Merge partial frames (groups…, `time` ns, parts) into history's frame: `time`, `value`,
-    the groups; one row per group and bucket with at least one value, sorted like InfluxDB's
-    series (by group values, then time)."""
-    keys = [*groups, "time"]
-    parts = NEEDS[aggregate]
-    frames = [p for p in partials if not p.empty]
-    if not frames:
+    """Merge partial rows into history's frame: `time`, `value`, the groups; one row per group
+    and bucket with at least one value, sorted like InfluxDB's series (group values, time)."""
+    n = len(groups) + 1
+    acc: dict[Row, list[Any]] = {}
+    for rows in partials:
+        for row in rows:
+            lo, hi, total, count = row[n:]
+            if not count:
+                continue
+            key = row[:n]
+            a = acc.get(key)
+            if a is None:
+                acc[key] = [lo, hi, total, count]
+                continue
+            if lo is not None:
+                a[0] = lo if a[0] is None else min(a[0], lo)
+            if hi is not None:
+                a[1] = hi if a[1] is None else max(a[1], hi)
+            if total is not None:
+                a[2] = total if a[2] is None else a[2] + total
+            a[3] += count
+    keys = sorted(acc)
+    if not keys:
         return pd.DataFrame({"time": pd.Series([], dtype="datetime64[ns, UTC]")})
-    frame = pd.concat(frames, ignore_index=True)
-    for part in parts:
-        frame[part] = pd.to_numeric(frame[part])
-    how = {"min": "min", "max": "max", "sum": "sum", "count": "sum"}
-    merged = frame.groupby(keys, as_index=False, sort=True).agg({part: how[part] for part in parts})
-    merged = merged[merged["count"] > 0]
-    parts_of = merged.astype({part: "float64" for part in parts if part != "count"})
-    value = parts_of["sum"] / parts_of["count"] if aggregate == "mean" else parts_of[aggregate]
-    out = pd.DataFrame({"time": pd.to_datetime(merged["time"], unit="ns", utc=True)})
-    out["value"] = value.to_numpy()
+    times = np.fromiter((k[-1] for k in keys), dtype=np.int64, count=len(keys))
+    out = pd.DataFrame({"time": pd.to_datetime(times, unit="ns", utc=True)})
+    out["value"] = [_value(acc[k], aggregate) for k in keys]
+    for i, tag in enumerate(groups):
+        out[tag] = [k[i] for k in keys]
+    return out
+
+
+def _value(a: list[Any], aggregate: str) -> float | int:
+    lo, hi, total, count = a
     if aggregate == "count":
-        out["value"] = out["value"].astype("int64")
-    for tag in groups:
-        out[tag] = merged[tag].to_numpy()
-    return out.reset_index(drop=True)
+        return int(count)
+    if aggregate == "mean":
+        return float(total) / float(count)
+    return float({"min": lo, "max": hi, "sum": total}[aggregate])
 
 
 class RollupStore(Protocol):

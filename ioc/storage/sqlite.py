@@ -266,6 +266,30 @@ class SqliteStorage:
     def roll_up(self, width_s: int, time_range: TimeRange) -> int:
         return self._writing(lambda conn: sqlite_rollups.roll_up(conn, width_s, time_range))
 
+    def import_rollups(self, width_s: int, readings: Sequence[Reading]) -> None:
+        """Write ready-made tier buckets (fields `<f>_min/_max/_sum/_count`), e.g. aggregates
+        of a history whose raw points are gone."""
+        keyed = [
+            (
+                (
+                    r.measurement,
+                    orjson.dumps(
+                        {k: v for k, v in r.tags.items() if v}, option=orjson.OPT_SORT_KEYS
+                    ).decode(),
+                ),
+                r,
+            )
+            for r in readings
+        ]
+
+        def work(conn: sqlite3.Connection) -> int:
+            series = self._series_ids(conn, {key for key, _ in keyed})
+            rows = sqlite_rollups.import_rows(width_s, [(series[k], r) for k, r in keyed])
+            return conn.executemany(sqlite_rollups.IMPORT, rows).rowcount
+
+        self._writing(work)
+        self._series.clear()  # ids learnt inside the transaction are read again when needed
+
     def rollup_done(self, *, cached: bool = True) -> dict[int, int]:
         with self._reading() as conn:
             return self._done(conn)

@@ -14,12 +14,10 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-import pandas as pd
-
-from ioc.model import NS_PER_S
+from ioc.model import NS_PER_S, Reading
 from ioc.storage import sqlitesql as sql
 from ioc.storage.base import TagFilter, TimeRange
-from ioc.storage.rollups import FIVE_MIN_S, PARTS, RAW, ROLLED_MEASUREMENTS, Piece
+from ioc.storage.rollups import FIVE_MIN_S, RAW, ROLLED_MEASUREMENTS, Piece
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS rollups (
@@ -42,6 +40,24 @@ OLDEST = (
     "SELECT min((SELECT min(p.time_ns) FROM points p WHERE p.series = s.id))"
     f" FROM series s WHERE s.measurement IN ({_ROLLED})"
 )
+
+
+IMPORT = "INSERT OR REPLACE INTO rollups VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+
+
+def import_rows(width_s: int, rows: Sequence[tuple[int, Reading]]) -> list[tuple[Any, ...]]:
+    """`rollups` rows from tier buckets given as readings with `<f>_min/_max/_sum/_count`."""
+    out = []
+    for series, reading in rows:
+        for name, count in reading.fields.items():
+            if name.endswith("_count"):
+                f = name[: -len("_count")]
+                get = reading.fields.get
+                out.append(
+                    (width_s, f, series, reading.time_ns, get(f + "_min"), get(f + "_max"),
+                     get(f + "_sum"), int(count))
+                )  # fmt: skip
+    return out
 
 
 def roll_up(conn: sqlite3.Connection, width_s: int, time_range: TimeRange) -> int:
@@ -77,7 +93,7 @@ def partial(
     bucket_s: int,
     groups: Sequence[str],
     where: TagFilter | None,
-) -> pd.DataFrame:
+) -> list[tuple[Any, ...]]:
     """Partial aggregates (groups…, time, min, max, sum, count) of one piece per chart bucket."""
     g_select = "".join(
         f", coalesce(json_extract(s.tags, :g{i}), '') AS g{i}" for i in range(len(groups))
@@ -106,5 +122,5 @@ def partial(
     bound: dict[str, Any] = sql.params(measurement, TimeRange(piece.start_ns, piece.end_ns), where)
     bound.update(field=sql.path(field), fname=field, width=piece.width_s, w=bucket_s * NS_PER_S)
     bound.update({f"g{i}": sql.path(tag) for i, tag in enumerate(groups)})
-    rows = conn.execute(query, bound).fetchall()
-    return pd.DataFrame(rows, columns=[*groups, "time", *PARTS])
+    rows: list[tuple[Any, ...]] = conn.execute(query, bound).fetchall()
+    return rows

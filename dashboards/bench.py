@@ -1,0 +1,377 @@
+"""`ioc bench history`: how fast are the drill-down queries on a province ten times ours?
+
+On its own InfluxDB (1.6 + v2 shim), Redis and SQLite file (temporary, free loopback ports):
+1. N synthetic sensor sources (air, water, weather, noise; the ten districts), one point every
+   `interval` seconds. The last `raw_days` days are written as raw points and their rollups
+   built by `rebuild()` (timed); older days, as after raw retention, exist only as hourly
+   rollups (written from the same generator, aggregated per hour);
+2. the environment drill-down's queries for 24 h / 7 d / 30 d / 90 d (/ 1 y): the history chart
+   (air, PM2.5 mean per district, 300 buckets), the per-district breakdown (48 buckets), one
+   station's chart, the newest 1,000 raw records, and the whole page view (`compute_view`: all of
+   them plus the figures); `latest` from the live state (Redis) — each `repeat` times;
+3. references measured in the same run: the history chart from raw points only
+   (`rollups=False`) where the raw points cover the range, and `latest` as a storage scan.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ioc.devservices import InfluxDB, Redis
+from ioc.live.base import LiveState, LiveUpdate
+from ioc.live.redis import RedisLiveState
+from ioc.model import NS_PER_S, Reading
+from ioc.places import DISTRICTS
+from ioc.settings import load_settings
+from ioc.storage.base import Storage, TimeRange
+from ioc.storage.influx import InfluxStorage
+from ioc.storage.rollups import FIVE_MIN_S, HOUR_S, rebuild
+from ioc.storage.sqlite import SqliteStorage
+
+FIELDS: dict[str, tuple[str, ...]] = {
+    "air": ("pm25", "pm10"),
+    "water": ("level_cm", "rain_mm"),
+    "weather": ("temp_c", "humidity_pct"),
+    "noise": ("laeq_db",),
+}
+KINDS = tuple(FIELDS)
+BASE = {"pm25": 35.0, "pm10": 60.0, "level_cm": 180.0, "rain_mm": 0.4, "temp_c": 22.0,
+        "humidity_pct": 75.0, "laeq_db": 58.0}  # fmt: skip
+RANGES = {"24h": 1, "7d": 7, "30d": 30, "90d": 90, "1y": 365}
+DAY_NS = 86400 * NS_PER_S
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Source:
+    index: int
+    kind: str
+    district: str
+    name: str
+
+    @property
+    def tags(self) -> dict[str, str]:
+        return {"district": self.district, "kind": self.kind, "source": self.name}
+
+
+def sources(n: int) -> list[Source]:
+    slugs = list(DISTRICTS)
+    return [
+        Source(i, KINDS[i % 4], slugs[(i // 4) % len(slugs)], f"bench-{KINDS[i % 4]}-{i:04d}")
+        for i in range(n)
+    ]
+
+
+def values(name: str, index: np.ndarray, t_s: np.ndarray) -> np.ndarray:
+    """Deterministic values: a daily wave per source plus hashed noise; shape (sources, times)."""
+    phase = index[:, None] * 0.37
+    wave = np.sin(2 * math.pi * (t_s[None, :] % 86400) / 86400 + phase)
+    noise = ((index[:, None] * 7919 + (t_s[None, :] // 60) * 104729) % 1000) / 1000.0
+    out: np.ndarray = np.round(BASE[name] * (1 + 0.3 * wave + 0.2 * noise), 3)
+    return out
+
+
+@dataclass
+class Timings:
+    samples: dict[str, list[float]] = field(default_factory=dict)
+
+    def measure(self, name: str, call: Callable[[], object], repeat: int) -> None:
+        for _ in range(repeat):
+            began = time.perf_counter()
+            call()
+            self.samples.setdefault(name, []).append((time.perf_counter() - began) * 1000)
+
+    def p(self, name: str, q: float) -> float:
+        ordered = sorted(self.samples[name])
+        return ordered[min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1)]
+
+    def p50(self, name: str) -> float:
+        return statistics.median(self.samples[name])
+
+
+@dataclass
+class BackendRun:
+    name: str
+    load_s: dict[str, float] = field(default_factory=dict)
+    timings: Timings = field(default_factory=Timings)
+    references: Timings = field(default_factory=Timings)
+
+
+# -- loading --------------------------------------------------------------------------------------
+
+
+def _raw_chunks(
+    srcs: list[Source], start_ns: int, end_ns: int, interval_s: int
+) -> Iterator[list[Reading]]:
+    by_kind = {k: [s for s in srcs if s.kind == k] for k in KINDS}
+    step = 6 * 3600 * NS_PER_S
+    for at in range(start_ns, end_ns, step):
+        t_ns = np.arange(at, min(end_ns, at + step), interval_s * NS_PER_S, dtype=np.int64)
+        t_s = t_ns // NS_PER_S
+        chunk: list[Reading] = []
+        for kind, group in by_kind.items():
+            if not group:
+                continue
+            index = np.array([s.index for s in group])
+            columns = {f: values(f, index, t_s).tolist() for f in FIELDS[kind]}
+            times = t_ns.tolist()
+            for row, src in enumerate(group):
+                tags = src.tags
+                series = [columns[f][row] for f in FIELDS[kind]]
+                names = FIELDS[kind]
+                chunk += [
+                    Reading("sensor", t, tags, dict(zip(names, vs, strict=True)))
+                    for t, *vs in zip(times, *series, strict=True)
+                ]
+        yield chunk
+
+
+def _hourly_rollups(
+    srcs: list[Source], start_ns: int, end_ns: int, interval_s: int
+) -> Iterator[list[Reading]]:
+    """Hourly tier buckets of the same series (as if rolled up before the raw points expired)."""
+    by_kind = {k: [s for s in srcs if s.kind == k] for k in KINDS}
+    per_hour = 3600 // interval_s
+    for day in range(start_ns, end_ns, DAY_NS):
+        t_s = np.arange(day, day + DAY_NS, interval_s * NS_PER_S, dtype=np.int64) // NS_PER_S
+        hours = [day + h * 3600 * NS_PER_S for h in range(24)]
+        chunk: list[Reading] = []
+        for kind, group in by_kind.items():
+            if not group:
+                continue
+            index = np.array([s.index for s in group])
+            parts = {}
+            for f in FIELDS[kind]:
+                v = values(f, index, t_s).reshape(len(group), 24, per_hour)
+                parts[f] = (v.min(axis=2), v.max(axis=2), v.sum(axis=2))
+            for row, src in enumerate(group):
+                for h, hour_ns in enumerate(hours):
+                    fields: dict[str, float | int] = {}
+                    for f, (lo, hi, total) in parts.items():
+                        fields[f + "_min"] = float(lo[row, h])
+                        fields[f + "_max"] = float(hi[row, h])
+                        fields[f + "_sum"] = float(total[row, h])
+                        fields[f + "_count"] = per_hour
+                    chunk.append(Reading("sensor", hour_ns, src.tags, fields))
+        yield chunk
+
+
+def load(
+    storage: Storage,
+    srcs: list[Source],
+    now_ns: int,
+    days: int,
+    raw_days: int,
+    interval_s: int,
+    progress: Progress,
+    label: str,
+) -> dict[str, float]:
+    end = now_ns - now_ns % (interval_s * NS_PER_S)
+    raw_start = end - raw_days * DAY_NS
+    first_day = (end - days * DAY_NS) // DAY_NS * DAY_NS
+    began = time.monotonic()
+    points = 0
+    for chunk in _raw_chunks(srcs, raw_start, end, interval_s):
+        for at in range(0, len(chunk), 50_000):
+            storage.write(chunk[at : at + 50_000])
+        points += len(chunk)
+    raw_s = time.monotonic() - began
+    progress(f"{label}: {points:,} raw points in {raw_s:.0f} s")
+    began = time.monotonic()
+    old_end = raw_start - raw_start % DAY_NS
+    rollups = 0
+    if days > raw_days:
+        for chunk in _hourly_rollups(srcs, first_day, old_end, interval_s):
+            storage.import_rollups(HOUR_S, chunk)
+            rollups += len(chunk)
+    for width in (FIVE_MIN_S, HOUR_S):
+        storage.set_rollup_done(width, old_end)
+    import_s = time.monotonic() - began
+    progress(f"{label}: {rollups:,} hourly rollups of older days in {import_s:.0f} s")
+    began = time.monotonic()
+    rows = rebuild(storage, TimeRange(old_end, end))
+    rebuild_s = time.monotonic() - began
+    progress(f"{label}: rollups of the raw days rebuilt ({rows:,} rows) in {rebuild_s:.0f} s")
+    return {"raw_points": points, "raw_s": raw_s, "rebuild_s": rebuild_s, "import_s": import_s}
+
+
+# -- querying -------------------------------------------------------------------------------------
+
+
+def measure(
+    run: BackendRun,
+    storage: Storage,
+    live: LiveState,
+    srcs: list[Source],
+    now_ns: int,
+    days: int,
+    raw_days: int,
+    repeat: int,
+) -> None:
+    from dashboards.app import create_app
+    from dashboards.drilldown import compute_view
+    from dashboards.pages import environment
+    from dashboards.urlstate import ViewState
+
+    clear = getattr(storage, "clear_caches", lambda: None)
+    station = next(s.name for s in srcs if s.kind == "air")
+    app = create_app(load_settings(), live=live, storage=storage)
+    air = {"kind": "air"}
+    for name, range_days in RANGES.items():
+        if range_days > days:
+            continue
+        span = TimeRange(now_ns - range_days * DAY_NS, now_ns)
+
+        def history(span: TimeRange = span, rollups: bool = True) -> object:
+            clear()
+            return storage.history(
+                "sensor", "pm25", span, where=air, group_by=["district"], rollups=rollups
+            )
+
+        def by_district(span: TimeRange = span) -> object:
+            clear()
+            return storage.history(
+                "sensor", "pm25", span, where=air, group_by=["district"], max_buckets=48
+            )
+
+        def one_source(span: TimeRange = span) -> object:
+            clear()
+            return storage.history(
+                "sensor", "pm25", span, where={"source": station}, group_by=["source"]
+            )
+
+        def records(span: TimeRange = span) -> object:
+            return storage.records("sensor", span, where=air, limit=1000)
+
+        def page(name: str = name) -> object:
+            clear()
+            state = environment.SPEC.normalise(ViewState.from_query({"range": name}))
+            with app.server.test_request_context():
+                return compute_view(environment.SPEC, state, now_ns)
+
+        t = run.timings
+        t.measure(f"history_{name}", history, repeat)
+        t.measure(f"by_district_{name}", by_district, repeat)
+        t.measure(f"source_{name}", one_source, repeat)
+        t.measure(f"records_{name}", records, repeat)
+        t.measure(f"page_{name}", page, max(3, repeat // 4))
+        if range_days <= raw_days:
+            raw = functools.partial(history, span, False)
+            run.references.measure(f"history_{name}", raw, max(2, repeat // 8))
+
+    def live_latest() -> object:
+        return live.latest("sensor")
+
+    def scan_latest() -> object:
+        return storage.latest("sensor")
+
+    run.timings.measure("latest", live_latest, repeat)
+    run.references.measure("latest", scan_latest, max(2, repeat // 8))
+
+
+def feed_live(live: LiveState, srcs: list[Source], now_ns: int) -> None:
+    update = LiveUpdate()
+    t_s = np.array([now_ns // NS_PER_S])
+    readings = []
+    for kind in KINDS:
+        group = [s for s in srcs if s.kind == kind]
+        if not group:
+            continue
+        index = np.array([s.index for s in group])
+        cols = {f: values(f, index, t_s)[:, 0].tolist() for f in FIELDS[kind]}
+        readings += [
+            Reading("sensor", now_ns, s.tags, {f: cols[f][row] for f in FIELDS[kind]})
+            for row, s in enumerate(group)
+        ]
+    update.add_readings(readings)
+    live.apply(update)
+
+
+def run_history(
+    n_sources: int,
+    days: int,
+    *,
+    raw_days: int,
+    interval_s: int,
+    repeat: int,
+    backends: tuple[str, ...],
+    progress: Progress,
+) -> dict[str, BackendRun]:
+    srcs = sources(n_sources)
+    now_ns = time.time_ns()
+    runs: dict[str, BackendRun] = {}
+    with tempfile.TemporaryDirectory(prefix="ioc-bench-history-") as tmp:
+        work = Path(tmp)
+        with Redis(work / "redis") as redis_server:
+            live = RedisLiveState(redis_server.url)
+            feed_live(live, srcs, now_ns)
+            for name in backends:
+                run = BackendRun(name)
+                if name == "influxdb":
+                    with InfluxDB(work / "influxdb") as influxdb:
+                        influxdb.create_database("ioc")
+                        storage: Storage = InfluxStorage(influxdb.url, "bench", "ioc", "ioc")
+                        _one(run, storage, live, srcs, now_ns, days, raw_days, interval_s,
+                             repeat, progress)  # fmt: skip
+                else:
+                    storage = SqliteStorage(work / "ioc.sqlite3")
+                    _one(run, storage, live, srcs, now_ns, days, raw_days, interval_s, repeat,
+                         progress)  # fmt: skip
+                runs[name] = run
+            live.close()
+    return runs
+
+
+def _one(
+    run: BackendRun,
+    storage: Storage,
+    live: LiveState,
+    srcs: list[Source],
+    now_ns: int,
+    days: int,
+    raw_days: int,
+    interval_s: int,
+    repeat: int,
+    progress: Progress,
+) -> None:
+    try:
+        run.load_s = load(storage, srcs, now_ns, days, raw_days, interval_s, progress, run.name)
+        progress(f"{run.name}: querying")
+        measure(run, storage, live, srcs, now_ns, days, raw_days, repeat)
+    finally:
+        storage.close()
+
+
+def summary(n_sources: int, days: int, runs: dict[str, BackendRun]) -> dict[str, Any]:
+    return {
+        "sources": n_sources,
+        "days": days,
+        "p95_ms": {
+            name: {q: round(run.timings.p(q, 0.95), 1) for q in run.timings.samples}
+            for name, run in runs.items()
+        },
+    }
+
+
+def table(runs: dict[str, BackendRun]) -> list[str]:
+    lines = [f"{'query':<18} {'backend':<9} {'p50 ms':>8} {'p95 ms':>8}   reference (raw) p50/p95"]
+    for name, run in runs.items():
+        for q in run.timings.samples:
+            ref = ""
+            if q in run.references.samples:
+                r = run.references
+                ref = f"   {r.p50(q):8.1f} / {r.p(q, 0.95):8.1f}"
+            lines.append(
+                f"{q:<18} {name:<9} {run.timings.p50(q):8.1f} {run.timings.p(q, 0.95):8.1f}{ref}"
+            )
+    return lines
