@@ -14,8 +14,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from ioc.aqi import POLLUTANTS, AqiResult, hourly_aqi
-from ioc.kpis.registry import KPIS
-from ioc.kpis.spec import HOUR_MS, PROVINCE, KpiValue, hour_start_ms, make_value, scope_source
+from ioc.kpis.fold import Fold, HistoryRead, KpiContext, fold_each
+from ioc.kpis.spec import (
+    HOUR_MS,
+    PROVINCE,
+    Derives,
+    Drilldown,
+    KpiSpec,
+    KpiValue,
+    Thresholds,
+    hour_start_ms,
+    make_value,
+    scope_source,
+)
 from ioc.kpis.tally import BucketSums
 from ioc.model import Reading
 
@@ -60,7 +71,7 @@ class AirTally:
 
     def kpis(self, now_ms: int) -> list[KpiValue]:
         """air.vn_aqi per station (`source:<id>`) and the worst station (`province`)."""
-        spec = KPIS["air.vn_aqi"]
+        spec = VN_AQI
         values = []
         worst: tuple[int, str, AqiResult] | None = None
         for station in self.stations():
@@ -119,3 +130,45 @@ def _extra(result: AqiResult) -> dict[str, Any]:
         "dominant": result.dominant,
         "sub_indices": dict(result.sub_indices),
     }
+
+
+# -- the fold and the KPI -------------------------------------------------------------------------
+
+AIR: Fold[AirTally] = Fold(
+    name="air",
+    measurements=frozenset({"sensor"}),
+    new=AirTally,
+    add=fold_each(AirTally.add),
+    to_dict=AirTally.to_dict,
+    from_dict=AirTally.from_dict,
+    history=(HistoryRead("sensor", LOOKBACK_MS),),
+    prune=AirTally.prune,
+)
+
+
+def aqi_values(ctx: KpiContext) -> list[KpiValue]:
+    return ctx.part(AIR).kpis(ctx.now_ms)
+
+
+VN_AQI: KpiSpec = KpiSpec(
+    id="air.vn_aqi",
+    name_vi="Chỉ số chất lượng không khí VN_AQI",
+    name_en="Air quality index VN_AQI",
+    unit="AQI",
+    formula="Hourly VN_AQI per Decision 1459/QĐ-TCMT (ioc.aqi): 1-hour means of the last 12 "
+    "clock hours (the hour in progress is c1), NowCast for PM2.5/PM10, sub-indices by Table "
+    "2, the largest one. Province: the worst station.",
+    scopes=("source", "province"),
+    windows=("nowcast",),
+    derives_from=Derives(
+        ("sensor",), kind="air", fields=("pm25", "pm10", "o3", "no2", "so2", "co"), note="µg/m³"
+    ),
+    group="city",
+    drilldown=Drilldown("/environment", {"kind": "air", "field": "pm25"}),
+    target=50.0,
+    thresholds=Thresholds("lower_is_better", warning=101.0, critical=151.0),
+    value_fn=aqi_values,
+    folds=(AIR,),
+)
+
+SPECS: tuple[KpiSpec, ...] = (VN_AQI,)

@@ -14,9 +14,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ioc.feeds import FEEDS
-from ioc.kpis.registry import KPIS
-from ioc.kpis.spec import KpiValue, Window, make_value, scope_site, scope_source, window_start_ms
+from ioc.kpis.fold import RECENT_LOOKBACK_MS, Fold, HistoryRead, fold_each
+from ioc.kpis.spec import (
+    DAY_MS,
+    HOUR_MS,
+    Derives,
+    Drilldown,
+    KpiSpec,
+    KpiValue,
+    Thresholds,
+    Window,
+    make_value,
+    scope_site,
+    scope_source,
+    window_start_ms,
+)
 from ioc.kpis.tally import BucketSums, LatestValues
+from ioc.model import Reading
 
 FRESH_INTERVALS = 3
 BORDER_SITE = "ta-lung-border-gate"
@@ -70,7 +84,7 @@ def water_kpis(
     latest: LatestValues, gauges: Mapping[str, GaugeAlarmLevels], now_ms: int
 ) -> list[KpiValue]:
     """water.level_vs_alarm for every configured gauge (no value when its level is stale)."""
-    spec, since = KPIS["water.level_vs_alarm"], fresh_since_ms("sensor", now_ms)
+    spec, since = WATER_LEVEL, fresh_since_ms("sensor", now_ms)
     values = []
     for source, levels in sorted(gauges.items()):
         level = latest.get(source, "level_cm", since)
@@ -104,7 +118,7 @@ def congestion_index(
     queue_m: float | None,
     vehicles_total: float | None = None,
 ) -> float | None:
-    """0 (free) … 100 (jammed): weighted mean of the terms present (see `KPIS` for the formula).
+    """0 (free) … 100 (jammed): weighted mean of the terms present (formula: `CONGESTION`).
 
     The speed term is skipped when no vehicle passed (`vehicles_total == 0`): the camera reports
     speed 0 on an empty road. None when no term is present.
@@ -138,7 +152,7 @@ def _site_cameras(latest: LatestValues, since_ms: int) -> dict[str, list[str]]:
 
 def traffic_kpis(latest: LatestValues, now_ms: int) -> list[KpiValue]:
     """traffic.congestion per camera site: the most congested of its cameras with fresh data."""
-    spec, since = KPIS["traffic.congestion"], fresh_since_ms("camera", now_ms)
+    spec, since = CONGESTION, fresh_since_ms("camera", now_ms)
     values = []
     for site, cameras in sorted(_site_cameras(latest, since).items()):
         per_camera: dict[str, float] = {}
@@ -160,7 +174,7 @@ def border_queue_kpi(latest: LatestValues, now_ms: int, site: str = BORDER_SITE)
     queues = {c: q.value for c in cameras if (q := latest.get(c, "queue_m", since)) is not None}
     worst = max(queues, key=lambda c: (queues[c], c), default=None)
     value = None if worst is None else queues[worst]
-    return make_value(KPIS["border.queue_m"], scope_site(site), "now", value, now_ms, camera=worst)
+    return make_value(BORDER_QUEUE, scope_site(site), "now", value, now_ms, camera=worst)
 
 
 def visitor_kpis(
@@ -172,10 +186,146 @@ def visitor_kpis(
     window's first hour is the one containing its start (`today` starts on an hour; `7d` is
     extended back to the start of its first hour).
     """
-    spec = KPIS["tourism.visitors"]
+    spec = VISITORS
     values = []
     for site in VISITOR_SITES:
         for window in windows:
             total = people.sum(site, window_start_ms(window, now_ms), now_ms)
             values.append(make_value(spec, scope_site(site), window, math.floor(total), now_ms))
     return values
+
+
+# -- the folds and the KPIs -----------------------------------------------------------------------
+
+LATEST_FEEDS = ("sensor", "camera")
+VISITORS_LOOKBACK_MS = 7 * DAY_MS + HOUR_MS
+
+
+def _prune_latest(latest: LatestValues, now_ms: int) -> None:
+    """Keep what is still fresh for the slowest of the feeds (older values are never used)."""
+    longest_s = max(FEEDS[f].expected_interval_s for f in LATEST_FEEDS)
+    latest.prune(now_ms - int(FRESH_INTERVALS * longest_s * 1000))
+
+
+LATEST: Fold[LatestValues] = Fold(
+    name="latest",  # sensor and camera values, newest per source and field
+    measurements=frozenset(FEEDS[f].measurement for f in LATEST_FEEDS),
+    new=LatestValues,
+    add=fold_each(LatestValues.add),
+    to_dict=LatestValues.to_dict,
+    from_dict=LatestValues.from_dict,
+    history=tuple(HistoryRead(FEEDS[f].measurement, RECENT_LOOKBACK_MS) for f in LATEST_FEEDS),
+    prune=_prune_latest,
+)
+
+
+def _new_visitors() -> BucketSums:
+    return BucketSums(HOUR_MS)
+
+
+def _add_people(people: BucketSums, reading: Reading) -> None:
+    site = reading.tags.get("site")
+    count = reading.fields.get("people")
+    if site in VISITOR_SITES and isinstance(count, int | float) and not isinstance(count, bool):
+        people.add(reading.tags["site"], reading.time_ms, float(count))
+
+
+def _prune_visitors(people: BucketSums, now_ms: int) -> None:
+    people.prune(now_ms - VISITORS_LOOKBACK_MS)
+
+
+VISITOR_COUNTS: Fold[BucketSums] = Fold(
+    name="visitors",  # people per visitor site per clock hour
+    measurements=frozenset({"camera"}),
+    new=_new_visitors,
+    add=fold_each(_add_people),
+    to_dict=BucketSums.to_dict,
+    from_dict=BucketSums.from_dict,
+    history=(HistoryRead("camera", VISITORS_LOOKBACK_MS, where={"site": VISITOR_SITES}),),
+    prune=_prune_visitors,
+)
+
+
+WATER_LEVEL: KpiSpec = KpiSpec(
+    id="water.level_vs_alarm",
+    name_vi="Mực nước so với báo động",
+    name_en="Water level vs alarm levels",
+    unit="BĐ",
+    formula="Alarm index of the latest level_cm against the gauge's BĐ1/BĐ2/BĐ3: 0 at 0 cm, "
+    "1 at BĐ1, 2 at BĐ2, 3 at BĐ3, linear in between (and beyond BĐ3 at the BĐ2–BĐ3 "
+    "slope). Its integer part, capped at 3, is the alarm level reached.",
+    scopes=("source",),
+    windows=("now",),
+    derives_from=Derives(
+        ("sensor",),
+        kind="water",
+        fields=("level_cm",),
+        note="alarm levels per gauge from the source catalogue",
+    ),
+    group="city",
+    drilldown=Drilldown("/environment", {"kind": "water", "field": "level_cm"}),
+    target=0.0,
+    thresholds=Thresholds("lower_is_better", warning=1.0, critical=2.0),
+    value_fn=lambda ctx: water_kpis(ctx.part(LATEST), ctx.gauges, ctx.now_ms),
+    folds=(LATEST,),
+)
+
+CONGESTION: KpiSpec = KpiSpec(
+    id="traffic.congestion",
+    name_vi="Mức độ ùn tắc",
+    name_en="Traffic congestion",
+    unit="/100",
+    formula="Per camera: 100 × weighted mean of occupancy_pct/100 (weight 0.4), "
+    "1 − avg_speed_kmh/50 clipped to 0–1 (0.4; skipped when no vehicle passed) and "
+    "queue_m/200 clipped to 0–1 (0.2), over the terms present. Site: its most congested "
+    "camera among fresh readings.",
+    scopes=("site",),
+    windows=("now",),
+    derives_from=Derives(
+        ("camera",),
+        fields=("occupancy_pct", "avg_speed_kmh", "queue_m", "vehicles_total"),
+        tags=("site",),
+    ),
+    group="city",
+    drilldown=Drilldown("/traffic", {"field": "occupancy_pct"}),
+    target=25.0,
+    thresholds=Thresholds("lower_is_better", warning=50.0, critical=75.0),
+    value_fn=lambda ctx: traffic_kpis(ctx.part(LATEST), ctx.now_ms),
+    folds=(LATEST,),
+)
+
+VISITORS: KpiSpec = KpiSpec(
+    id="tourism.visitors",
+    name_vi="Lượt khách tham quan (ước tính)",
+    name_en="Visitors (estimate)",
+    unit="people",
+    formula="Sum of the people counts reported by the site's cameras, by clock hour, over "
+    "the window. An estimate of footfall: a person seen in several intervals or by several "
+    "cameras counts several times.",
+    scopes=("site",),
+    windows=("today", "7d"),
+    derives_from=Derives(("camera",), site="ban-gioc-waterfall", fields=("people",)),
+    group="city",
+    drilldown=Drilldown("/traffic", {"site": "ban-gioc-waterfall", "field": "people"}),
+    value_fn=lambda ctx: visitor_kpis(ctx.part(VISITOR_COUNTS), ctx.now_ms),
+    folds=(VISITOR_COUNTS,),
+)
+
+BORDER_QUEUE: KpiSpec = KpiSpec(
+    id="border.queue_m",
+    name_vi="Chiều dài hàng chờ cửa khẩu",
+    name_en="Border gate queue",
+    unit="m",
+    formula="Longest latest queue_m among the site's cameras with a fresh reading.",
+    scopes=("site",),
+    windows=("now",),
+    derives_from=Derives(("camera",), site="ta-lung-border-gate", fields=("queue_m",)),
+    group="city",
+    drilldown=Drilldown("/traffic", {"site": "ta-lung-border-gate", "field": "queue_m"}),
+    target=100.0,
+    thresholds=Thresholds("lower_is_better", warning=300.0, critical=500.0),
+    value_fn=lambda ctx: [border_queue_kpi(ctx.part(LATEST), ctx.now_ms)],
+    folds=(LATEST,),
+)
+
+SPECS: tuple[KpiSpec, ...] = (WATER_LEVEL, CONGESTION, VISITORS, BORDER_QUEUE)

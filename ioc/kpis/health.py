@@ -16,13 +16,23 @@ count at most up to its own expected number, so a chatty source cannot hide a si
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from ioc.feeds import FEEDS
-from ioc.kpis.registry import KPIS
-from ioc.kpis.spec import DAY_MS, KpiValue, make_value, scope_feed, scope_source
+from ioc.kpis.fold import RECENT_LOOKBACK_MS, Fold, HistoryRead, KpiContext, only
+from ioc.kpis.spec import (
+    DAY_MS,
+    Derives,
+    Drilldown,
+    KpiSpec,
+    KpiValue,
+    Thresholds,
+    make_value,
+    scope_feed,
+    scope_source,
+)
 from ioc.kpis.tally import BucketSums
 from ioc.model import Reading
 
@@ -108,7 +118,7 @@ class SourceSeen:
 
 def device_kpis(seen: Iterable[SourceSeen], now_ms: int) -> list[KpiValue]:
     """devices.online per known source, and devices.online_ratio per feed and feed + district."""
-    online_spec, ratio_spec = KPIS["devices.online"], KPIS["devices.online_ratio"]
+    online_spec, ratio_spec = DEVICE_ONLINE, ONLINE_RATIO
     values: list[KpiValue] = []
     groups: dict[str, list[bool]] = {}
     for s in sorted(seen, key=lambda s: s.source):
@@ -146,7 +156,7 @@ def completeness_kpis(
     received: BucketSums, seen: Iterable[SourceSeen], now_ms: int
 ) -> list[KpiValue]:
     """feeds.completeness per periodic feed; `received` counts readings per source per minute."""
-    spec = KPIS["feeds.completeness"]
+    spec = COMPLETENESS
     last_minute = now_ms // MINUTE_MS * MINUTE_MS - MINUTE_MS
     first_minute = last_minute - 59 * MINUTE_MS
     known = [s for s in seen if s.is_known(now_ms)]
@@ -170,3 +180,138 @@ def completeness_kpis(
             )
         )
     return values
+
+
+# -- the folds and the KPIs -----------------------------------------------------------------------
+
+
+def _new_received() -> BucketSums:
+    return BucketSums(MINUTE_MS)
+
+
+def _add_received(received: BucketSums, readings: Sequence[Reading]) -> BucketSums:
+    for reading in readings:
+        received.add(reading.source, reading.time_ms)
+    return received
+
+
+def _prune_received(received: BucketSums, now_ms: int) -> None:
+    received.prune(now_ms - RECENT_LOOKBACK_MS)
+
+
+RECEIVED: Fold[BucketSums] = Fold(
+    name="received",  # readings per source per minute of the periodic feeds
+    measurements=frozenset(FEEDS[f].measurement for f in COMPLETENESS_FEEDS),
+    new=_new_received,
+    add=_add_received,
+    to_dict=BucketSums.to_dict,
+    from_dict=BucketSums.from_dict,
+    history=tuple(
+        HistoryRead(FEEDS[f].measurement, RECENT_LOOKBACK_MS) for f in COMPLETENESS_FEEDS
+    ),
+    prune=_prune_received,
+)
+
+Seen = dict[str, SourceSeen]
+
+
+def _add_seen(seen: Seen, readings: Sequence[Reading]) -> Seen:
+    # Only the newest data reading and the newest status per source matter: folding just those
+    # (data first, then status, as one by one with the newest last on ties) gives the same state.
+    newest: dict[tuple[str, bool], Reading] = {}
+    for reading in readings:
+        key = (reading.source, reading.measurement == "status")
+        kept = newest.get(key)
+        if kept is None or reading.time_ns >= kept.time_ns:
+            newest[key] = reading
+    for (source, _), reading in sorted(newest.items(), key=lambda item: item[0][1]):
+        current = seen.get(source) or SourceSeen(source)
+        seen[source] = current.seen(reading)
+    return seen
+
+
+def _seen_to_dict(seen: Seen) -> list[dict[str, Any]]:
+    return [s.to_dict() for _, s in sorted(seen.items())]
+
+
+def _seen_from_dict(data: Any) -> Seen:
+    return {s["source"]: SourceSeen.from_dict(s) for s in data}
+
+
+SEEN: Fold[Seen] = Fold(
+    name="seen",  # per source: feed, district, last reading, last status
+    measurements=frozenset(f.measurement for f in FEEDS.values()),
+    new=dict,
+    add=_add_seen,
+    to_dict=_seen_to_dict,
+    from_dict=_seen_from_dict,
+    history=tuple(HistoryRead(f.measurement, latest=True) for f in FEEDS.values()),
+)
+
+
+def _devices(ctx: KpiContext) -> list[KpiValue]:
+    seen = ctx.part(SEEN)
+    return ctx.memo("devices", lambda: device_kpis(seen.values(), ctx.now_ms))
+
+
+_HEALTH = "/devices"
+_ALL_FEEDS = tuple(FEEDS)
+
+
+DEVICE_ONLINE: KpiSpec = KpiSpec(
+    id="devices.online",
+    name_vi="Thiết bị trực tuyến",
+    name_en="Device online",
+    unit="",
+    formula="1 if the source is online, 0 if offline: offline when its last Last Will "
+    "status is 'offline' and not older than its last reading, or when it has been silent "
+    "longer than 3 × its feed's expected interval.",
+    scopes=("source",),
+    windows=("now",),
+    derives_from=Derives(_ALL_FEEDS, note="each source's last reading; status (Last Will)"),
+    group="health",
+    drilldown=Drilldown(_HEALTH),
+    target=1.0,
+    thresholds=Thresholds("higher_is_better", warning=1.0, critical=1.0),
+    value_fn=lambda ctx: only("devices.online", _devices(ctx)),
+    folds=(SEEN,),
+)
+
+ONLINE_RATIO: KpiSpec = KpiSpec(
+    id="devices.online_ratio",
+    name_vi="Tỷ lệ thiết bị trực tuyến",
+    name_en="Devices online",
+    unit="%",
+    formula="100 × online sources ÷ known sources (heard from in the last 7 days), "
+    "per feed and per feed and district; online as in devices.online.",
+    scopes=("feed", "feed_district"),
+    windows=("now",),
+    derives_from=Derives(_ALL_FEEDS, note="each source's last reading; status (Last Will)"),
+    group="health",
+    drilldown=Drilldown(_HEALTH),
+    target=100.0,
+    thresholds=Thresholds("higher_is_better", warning=95.0, critical=80.0),
+    value_fn=lambda ctx: only("devices.online_ratio", _devices(ctx)),
+    folds=(SEEN,),
+)
+
+COMPLETENESS: KpiSpec = KpiSpec(
+    id="feeds.completeness",
+    name_vi="Độ đầy đủ dữ liệu",
+    name_en="Feed completeness",
+    unit="%",
+    formula="100 × received ÷ expected over the last 60 complete minutes, for the periodic "
+    "feeds (sensor, camera): expected = known sources × 3600 / expected interval; each "
+    "source's readings count up to its own expected number.",
+    scopes=("feed",),
+    windows=("1h",),
+    derives_from=Derives(("sensor", "camera"), note="readings per source per minute"),
+    group="health",
+    drilldown=Drilldown(_HEALTH, {"field": "readings"}),
+    target=100.0,
+    thresholds=Thresholds("higher_is_better", warning=95.0, critical=80.0),
+    value_fn=lambda ctx: completeness_kpis(ctx.part(RECEIVED), ctx.part(SEEN).values(), ctx.now_ms),
+    folds=(RECEIVED, SEEN),
+)
+
+SPECS: tuple[KpiSpec, ...] = (DEVICE_ONLINE, ONLINE_RATIO, COMPLETENESS)

@@ -26,22 +26,27 @@ no event for 30 days leaves the backlog.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ioc.kpis.registry import KPIS
+from ioc.kpis.fold import Fold, HistoryRead, KpiContext
 from ioc.kpis.spec import (
     DAY_MS,
     HOUR_MS,
     PROVINCE,
+    Derives,
+    Drilldown,
+    KpiSpec,
     KpiValue,
+    Thresholds,
     Window,
     make_value,
     scope_district,
     window_start_ms,
 )
 from ioc.kpis.tickets import EVENT_RANK, TicketEvent
+from ioc.model import Reading
 from ioc.places import DISTRICTS
 
 DEFAULT_HORIZON_MS = 30 * DAY_MS
@@ -169,21 +174,10 @@ class ServiceDeskTally:
                     s.overdue += due is not None and due < now_ms
         return out
 
-    def kpis(self, now_ms: int, windows: Iterable[Window] = ("today", "7d")) -> list[KpiValue]:
-        """Every servicedesk KPI for every scope: windowed ones per window, backlog/overdue once."""
-        values: list[KpiValue] = []
-        point_in_time: dict[str, ServiceDeskStats] | None = None
-        for window in windows:
-            per_scope = self.stats(window_start_ms(window, now_ms), now_ms)
-            point_in_time = per_scope
-            for scope, s in per_scope.items():
-                values.extend(_window_values(scope, window, s, now_ms))
-        if point_in_time is None:
-            point_in_time = self.stats(now_ms, now_ms)
-        for scope, s in point_in_time.items():
-            values.append(make_value(KPIS["servicedesk.backlog"], scope, "now", s.backlog, now_ms))
-            values.append(make_value(KPIS["servicedesk.overdue"], scope, "now", s.overdue, now_ms))
-        return values
+    def kpis(self, now_ms: int) -> list[KpiValue]:
+        """Every servicedesk KPI for every scope at `now_ms` (the specs' own `value_fn`s)."""
+        ctx = KpiContext({TICKETS.name: self}, now_ms)
+        return [v for spec in SPECS if spec.value_fn for v in spec.value_fn(ctx)]
 
     def to_dict(self) -> dict[str, Any]:
         return {"horizon_ms": self.horizon_ms, "events": [e.to_dict() for e in self.events()]}
@@ -213,37 +207,203 @@ def _count_resolution(
         s.satisfaction_sum += e.satisfaction
 
 
-def _window_values(scope: str, window: Window, s: ServiceDeskStats, now_ms: int) -> list[KpiValue]:
-    return [
-        make_value(
-            KPIS["servicedesk.on_time_rate"],
-            scope,
-            window,
+# -- the fold and the KPIs ------------------------------------------------------------------------
+
+
+def _add_events(tally: ServiceDeskTally, readings: Sequence[Reading]) -> ServiceDeskTally:
+    for reading in readings:
+        tally.add(TicketEvent.from_reading(reading))
+    return tally
+
+
+TICKETS: Fold[ServiceDeskTally] = Fold(
+    name="servicedesk",
+    measurements=frozenset({"servicedesk"}),
+    new=ServiceDeskTally,
+    add=_add_events,
+    to_dict=ServiceDeskTally.to_dict,
+    from_dict=ServiceDeskTally.from_dict,
+    history=(HistoryRead("servicedesk", DEFAULT_HORIZON_MS),),
+    prune=ServiceDeskTally.prune,
+)
+WINDOWS: tuple[Window, ...] = ("today", "7d")
+Measure = Callable[[ServiceDeskStats], tuple[float | None, dict[str, Any]]]
+
+
+def _stats(ctx: KpiContext) -> dict[Window, dict[str, ServiceDeskStats]]:
+    """The counts per window and scope, computed once per evaluation for all seven KPIs."""
+    tally = ctx.part(TICKETS)
+    now = ctx.now_ms
+    return ctx.memo(
+        "servicedesk.stats", lambda: {w: tally.stats(window_start_ms(w, now), now) for w in WINDOWS}
+    )
+
+
+def _windowed(ctx: KpiContext, spec: KpiSpec, measure: Measure) -> list[KpiValue]:
+    values = []
+    for window, per_scope in _stats(ctx).items():
+        for scope, s in per_scope.items():
+            value, extra = measure(s)
+            values.append(make_value(spec, scope, window, value, ctx.now_ms, **extra))
+    return values
+
+
+def _now(
+    ctx: KpiContext, spec: KpiSpec, count: Callable[[ServiceDeskStats], int]
+) -> list[KpiValue]:
+    """Point-in-time counts (backlog, overdue): they do not depend on the window's start."""
+    per_scope = _stats(ctx)[WINDOWS[-1]]
+    return [make_value(spec, scope, "now", count(s), ctx.now_ms) for scope, s in per_scope.items()]
+
+
+_SD_FIELDS = ("ticket_id", "due_ms")
+_SD_NOTE = "ticket events received/assigned/resolved/rejected/reopened"
+_SERVICES = "/services"
+
+
+def _sd(*fields: str, tags: tuple[str, ...] = ("event",)) -> Derives:
+    return Derives(("servicedesk",), fields=(*_SD_FIELDS, *fields), tags=tags, note=_SD_NOTE)
+
+
+ON_TIME_RATE: KpiSpec = KpiSpec(
+    id="servicedesk.on_time_rate",
+    name_vi="Tỷ lệ hồ sơ giải quyết đúng hạn",
+    name_en="Resolved on time",
+    unit="%",
+    formula="100 × (resolutions in the window with resolved time <= due) ÷ (resolutions in "
+    "the window whose due is known). A ticket resolved exactly at its due time is on time. "
+    "No resolution with a known due -> no value (not 0).",
+    scopes=("province", "district"),
+    windows=("today", "7d"),
+    derives_from=_sd(),
+    group="services",
+    drilldown=Drilldown(_SERVICES, {"event": "resolved"}),
+    target=95.0,
+    thresholds=Thresholds("higher_is_better", warning=90.0, critical=80.0),
+    value_fn=lambda ctx: _windowed(
+        ctx,
+        ON_TIME_RATE,
+        lambda s: (
             s.on_time_rate,
-            now_ms,
-            on_time=s.resolved_on_time,
-            resolved_with_due=s.resolved_with_due,
-            resolved=s.resolved,
+            {
+                "on_time": s.resolved_on_time,
+                "resolved_with_due": s.resolved_with_due,
+                "resolved": s.resolved,
+            },
         ),
-        make_value(
-            KPIS["servicedesk.avg_handling_hours"],
-            scope,
-            window,
-            s.avg_handling_hours,
-            now_ms,
-            handled=s.handled,
-        ),
-        make_value(
-            KPIS["servicedesk.online_share"],
-            scope,
-            window,
-            s.online_share,
-            now_ms,
-            online=s.received_online,
-            received=s.received,
-        ),
-        make_value(
-            KPIS["servicedesk.satisfaction"], scope, window, s.satisfaction, now_ms, rated=s.rated
-        ),
-        make_value(KPIS["servicedesk.hotline_1022"], scope, window, s.received_hotline, now_ms),
-    ]
+    ),
+    folds=(TICKETS,),
+)
+AVG_HANDLING_HOURS: KpiSpec = KpiSpec(
+    id="servicedesk.avg_handling_hours",
+    name_vi="Thời gian xử lý trung bình",
+    name_en="Average handling time",
+    unit="h",
+    formula="Mean of (resolved time − received time) in hours over the resolutions in the "
+    "window whose received event is known (the latest one before the resolution).",
+    scopes=("province", "district"),
+    windows=("today", "7d"),
+    derives_from=_sd(),
+    group="services",
+    drilldown=Drilldown(_SERVICES, {"event": "resolved"}),
+    target=24.0,
+    thresholds=Thresholds("lower_is_better", warning=72.0, critical=120.0),
+    value_fn=lambda ctx: _windowed(
+        ctx, AVG_HANDLING_HOURS, lambda s: (s.avg_handling_hours, {"handled": s.handled})
+    ),
+    folds=(TICKETS,),
+)
+BACKLOG: KpiSpec = KpiSpec(
+    id="servicedesk.backlog",
+    name_vi="Hồ sơ đang xử lý",
+    name_en="Open tickets",
+    unit="tickets",
+    formula="Tickets whose latest event up to now is received, assigned or reopened "
+    "(= received − resolved − rejected + reopened), counted in that event's district.",
+    scopes=("province", "district"),
+    windows=("now",),
+    derives_from=_sd(),
+    group="services",
+    drilldown=Drilldown(_SERVICES),
+    value_fn=lambda ctx: _now(ctx, BACKLOG, lambda s: s.backlog),
+    folds=(TICKETS,),
+)
+OVERDUE: KpiSpec = KpiSpec(
+    id="servicedesk.overdue",
+    name_vi="Hồ sơ quá hạn",
+    name_en="Overdue open tickets",
+    unit="tickets",
+    formula="Open tickets (see backlog) whose due is known and earlier than now.",
+    scopes=("province", "district"),
+    windows=("now",),
+    derives_from=_sd(),
+    group="services",
+    drilldown=Drilldown(_SERVICES),
+    target=0.0,
+    thresholds=Thresholds("lower_is_better", warning=1.0, critical=10.0),
+    value_fn=lambda ctx: _now(ctx, OVERDUE, lambda s: s.overdue),
+    folds=(TICKETS,),
+)
+ONLINE_SHARE: KpiSpec = KpiSpec(
+    id="servicedesk.online_share",
+    name_vi="Tỷ lệ hồ sơ trực tuyến",
+    name_en="Received online",
+    unit="%",
+    formula="100 × (received events in the window with channel online_l3 or online_l4) ÷ "
+    "(received events in the window). Nothing received -> no value.",
+    scopes=("province", "district"),
+    windows=("today", "7d"),
+    derives_from=_sd(tags=("event", "channel")),
+    group="services",
+    drilldown=Drilldown(_SERVICES, {"event": "received"}),
+    target=50.0,
+    thresholds=Thresholds("higher_is_better", warning=30.0, critical=10.0),
+    value_fn=lambda ctx: _windowed(
+        ctx,
+        ONLINE_SHARE,
+        lambda s: (s.online_share, {"online": s.received_online, "received": s.received}),
+    ),
+    folds=(TICKETS,),
+)
+SATISFACTION: KpiSpec = KpiSpec(
+    id="servicedesk.satisfaction",
+    name_vi="Mức độ hài lòng",
+    name_en="Satisfaction",
+    unit="/5",
+    formula="Mean of the satisfaction scores (1–5) given with resolutions in the window.",
+    scopes=("province", "district"),
+    windows=("today", "7d"),
+    derives_from=_sd("satisfaction"),
+    group="services",
+    drilldown=Drilldown(_SERVICES, {"event": "resolved", "field": "satisfaction"}),
+    target=4.5,
+    thresholds=Thresholds("higher_is_better", warning=4.0, critical=3.0),
+    value_fn=lambda ctx: _windowed(
+        ctx, SATISFACTION, lambda s: (s.satisfaction, {"rated": s.rated})
+    ),
+    folds=(TICKETS,),
+)
+HOTLINE_1022: KpiSpec = KpiSpec(
+    id="servicedesk.hotline_1022",
+    name_vi="Phản ánh qua tổng đài 1022",
+    name_en="Hotline 1022 tickets",
+    unit="tickets",
+    formula="Received events in the window with channel hotline_1022.",
+    scopes=("province", "district"),
+    windows=("today", "7d"),
+    derives_from=_sd(tags=("event", "channel")),
+    group="services",
+    drilldown=Drilldown(_SERVICES, {"event": "received", "channel": "hotline_1022"}),
+    value_fn=lambda ctx: _windowed(ctx, HOTLINE_1022, lambda s: (s.received_hotline, {})),
+    folds=(TICKETS,),
+)
+
+SPECS: tuple[KpiSpec, ...] = (
+    ON_TIME_RATE,
+    AVG_HANDLING_HOURS,
+    BACKLOG,
+    OVERDUE,
+    ONLINE_SHARE,
+    SATISFACTION,
+    HOTLINE_1022,
+)

@@ -33,10 +33,11 @@ rate < 80 % is critical). The alert rules use the same reading of "above" and "b
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ioc.kpis.fold import Fold, KpiContext
 from ioc.localtime import LOCAL_OFFSET_MS
 
 Direction = Literal["higher_is_better", "lower_is_better"]
@@ -204,7 +205,9 @@ class Drilldown:
 @dataclass(frozen=True, slots=True)
 class KpiSpec:
     """One KPI, documented: names, unit, formula, scopes, windows, what it derives from, its wall
-    group and drill-down, target and thresholds."""
+    group and drill-down, target and thresholds — and its own compute function `value_fn`
+    (the values at `ctx.now_ms`) with the state it folds over, `folds` (Home Assistant's entity
+    descriptions with their `value_fn` are the model)."""
 
     id: str
     name_vi: str
@@ -218,6 +221,8 @@ class KpiSpec:
     drilldown: Drilldown
     target: float | None = None
     thresholds: Thresholds | None = None
+    value_fn: Callable[[KpiContext], Iterable[KpiValue]] | None = field(default=None, compare=False)
+    folds: tuple[Fold[Any], ...] = ()
 
     def __post_init__(self) -> None:
         for window in self.windows:
