@@ -15,6 +15,7 @@ import typer
 from ioc import devicecli
 from ioc.cli import Commands, fail, live_or_exit, settings_or_exit
 from ioc.errors import IocError
+from ioc.report.command import report
 
 ALERT_STATES_SHOWN = ("active", "acknowledged")
 
@@ -34,6 +35,7 @@ def register(cli: Commands) -> None:
     rollups_app.command("rebuild")(rollups_rebuild)
     cli.root.add_typer(rollups_app, name="rollups")
     cli.root.command()(demo)
+    cli.root.command()(report)
     devicecli.register(cli)
 
 
