@@ -10,7 +10,7 @@ from typing import Any, Literal
 from ioc.aqi import BANDS
 from ioc.localtime import LOCAL_TZ
 
-Kind = Literal["text", "int", "dec1", "dec2", "pct", "time"]
+Kind = Literal["text", "int", "dec1", "dec2", "pct", "time", "alarm"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +67,7 @@ SECTIONS: tuple[Section, ...] = (
             Column("bd1", "BĐ1 (cm)", "dec1"),
             Column("bd2", "BĐ2 (cm)", "dec1"),
             Column("bd3", "BĐ3 (cm)", "dec1"),
-            Column("max_alarm", "Mức báo động cao nhất"),
+            Column("max_alarm", "Mức báo động cao nhất", "alarm"),
             Column("hours_bd1", "Số giờ ≥ BĐ1"),
             Column("hours_bd2", "Số giờ ≥ BĐ2"),
             Column("hours_bd3", "Số giờ ≥ BĐ3"),
@@ -115,7 +115,7 @@ SECTIONS: tuple[Section, ...] = (
         "Cảnh báo",
         (
             Column("target", "Đối tượng", "text"),
-            Column("rule", "Quy tắc", "text"),
+            Column("rule_vi", "Chỉ số / ngưỡng", "text"),
             Column("severity", "Mức", "text"),
             Column("raised_ms", "Phát sinh", "time"),
             Column("acked_ms", "Xác nhận", "time"),
@@ -147,5 +147,7 @@ def shown(value: Any, column: Column) -> str:
         return SEVERITY_VI.get(str(value), str(value)) if column.key == "severity" else str(value)
     if column.kind == "time":
         return f"{local_time(int(value)):%H:%M %d/%m}"
-    decimals = {"int": 0, "dec1": 1, "dec2": 2, "pct": 1}[column.kind]
+    if column.kind == "alarm":
+        return f"BĐ{int(value)}" if value else "Dưới BĐ1"
+    decimals = {"int": 0, "dec1": 1, "dec2": 2, "pct": 1, "alarm": 0}[column.kind]
     return vn_number(float(value), decimals)

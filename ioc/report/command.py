@@ -24,6 +24,7 @@ def report(
 ) -> None:
     """Write the period's report (public services, city indicators, devices, alerts) computed
     from storage with the KPI definitions of the wall."""
+    from ioc.alerts.rules import RULES, load_rules
     from ioc.places import DISTRICTS
     from ioc.report.compute import build_report
     from ioc.report.html import to_html
@@ -43,6 +44,10 @@ def report(
     settings = settings_or_exit()
     sources = load_sources(settings.sources_file or None)
     try:
+        rules = load_rules(settings.alert_rules_file) if settings.alert_rules_file else RULES
+    except (OSError, ValueError) as exc:
+        fail(f"IOC_ALERT_RULES_FILE={settings.alert_rules_file!r}: {exc}", 2)
+    try:
         storage = open_storage(settings)
     except IocError as exc:
         fail(str(exc), 2)
@@ -54,6 +59,7 @@ def report(
             names=names(sources),
             generated_ms=time.time_ns() // 1_000_000,
             district=district,
+            rules=rules,
         )
     except IocError as exc:
         fail(f"cannot read the history: {exc}")

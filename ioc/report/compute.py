@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ioc.alerts.rules import RULES, AlertRule
 from ioc.aqi import BANDS, band
 from ioc.kpis.city import BORDER_SITE, VISITOR_SITES, GaugeAlarmLevels, water_alarm
 from ioc.kpis.registry import KPIS
@@ -42,6 +43,7 @@ from ioc.storage.base import TimeRange
 Row = dict[str, Any]
 QUEUE_LONG_M = 500.0
 PROVINCE_VI = "Toàn tỉnh"
+FEED_VI = {"sensor": "Cảm biến", "camera": "Camera", "servicedesk": "Bộ phận một cửa"}
 
 
 @dataclass
@@ -175,7 +177,14 @@ def water_rows(
     return rows
 
 
-def traffic_rows(samples: HourlySamples, district: str | None) -> list[Row]:
+def site_name(site: str, names: Mapping[str, str]) -> str:
+    place = PLACES.get(site)
+    return place.name_vi if place else names.get(site, site)
+
+
+def traffic_rows(
+    samples: HourlySamples, names: Mapping[str, str], district: str | None
+) -> list[Row]:
     spec = KPIS["traffic.congestion"]
     assert spec.thresholds is not None
     by_site: dict[str, list[float]] = {}
@@ -190,7 +199,7 @@ def traffic_rows(samples: HourlySamples, district: str | None) -> list[Row]:
         rows.append(
             {
                 "site": site,
-                "name": place.name_vi if place else site,
+                "name": site_name(site, names),
                 "congestion_hours": sum(v >= spec.thresholds.warning for v in values),
                 "max_index": max(values),
                 "hours": len(values),
@@ -241,7 +250,8 @@ def device_rows(samples: HourlySamples, district: str | None) -> list[Row]:
             continue
         rows.append(
             {
-                "feed": parts["feed"],
+                "scope": scope,
+                "feed": FEED_VI.get(parts["feed"], parts["feed"]),
                 "district": district_name(parts["district"])
                 if "district" in parts
                 else PROVINCE_VI,
@@ -255,8 +265,22 @@ def device_rows(samples: HourlySamples, district: str | None) -> list[Row]:
 # -- alerts ------------------------------------------------------------------------------------
 
 
+def _rule_name(rule: str, rules: Mapping[str, AlertRule]) -> str:
+    """The Vietnamese name of the KPI a rule watches, with its threshold."""
+    found = rules.get(rule)
+    if found is None or found.kpi not in KPIS:
+        return rule
+    return f"{KPIS[found.kpi].name_vi} ({found.comparison} {found.raise_at:g})".replace(
+        "above", "≥"
+    ).replace("below", "<")
+
+
 def alert_rows(
-    storage: Storage, period: Period, names: Mapping[str, str], district: str | None
+    storage: Storage,
+    period: Period,
+    names: Mapping[str, str],
+    district: str | None,
+    rules: Mapping[str, AlertRule],
 ) -> list[Row]:
     span = TimeRange(period.start_ms * NS_PER_MS, period.end_ms * NS_PER_MS)
     frame = storage.records("alert", span, limit=READ_LIMIT)
@@ -272,6 +296,7 @@ def alert_rows(
             {
                 "alert_id": str(record["alert_id"]),
                 "rule": record["rule"],
+                "rule_vi": _rule_name(str(record["rule"]), rules),
                 "scope": record["scope"],
                 "target": _target(str(record["scope"]), names),
                 "severity": record["severity"],
@@ -304,8 +329,7 @@ def _target(scope: str, names: Mapping[str, str]) -> str:
     if "source" in parts:
         return names.get(parts["source"], parts["source"])
     if "site" in parts:
-        place = PLACES.get(parts["site"])
-        return place.name_vi if place else parts["site"]
+        return site_name(parts["site"], names)
     if "district" in parts:
         return district_name(parts["district"])
     return PROVINCE_VI if not parts else "/".join(parts.values())
@@ -324,6 +348,7 @@ def build_report(
     names: Mapping[str, str],
     generated_ms: int,
     district: str | None = None,
+    rules: Mapping[str, AlertRule] | None = None,
 ) -> Report:
     if district is not None and district not in DISTRICTS:
         raise ValueError(f"unknown district {district!r}; one of {', '.join(DISTRICTS)}")
@@ -335,9 +360,9 @@ def build_report(
         services=services_rows(services_stats(storage, period), district),
         air=air_rows(samples, period, district),
         water=water_rows(samples, storage, period, gauges, names, district),
-        traffic=traffic_rows(samples, district),
+        traffic=traffic_rows(samples, names, district),
         border=border_rows(samples) if _in(BORDER_SITE, district) else [],
         visitors=[r for r in visitor_rows(samples, period) if _in(r["site"], district)],
         devices=device_rows(samples, district),
-        alerts=alert_rows(storage, period, names, district),
+        alerts=alert_rows(storage, period, names, district, rules if rules is not None else RULES),
     )

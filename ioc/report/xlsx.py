@@ -20,6 +20,7 @@ _FORMATS = {
     "dec2": "#,##0.00",
     "pct": "0.0",
     "time": "dd/mm/yyyy hh:mm",
+    "alarm": '"BĐ"0',
 }
 _HEADER_FILL = PatternFill("solid", fgColor="1F3B57")
 

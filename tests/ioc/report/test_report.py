@@ -160,11 +160,9 @@ def test_city_indicators_equal_the_engines_hour_end_values(day, report):
         visitors["visitors"]
         == engine(end, "tourism.visitors", f"site:{visitors['site']}", "today").value
     )
+    assert report.devices
     for row in report.devices:
-        scope = f"feed:{row['feed']}"
-        if row["district"] != "Toàn tỉnh":
-            slug = next(s for s, d in DISTRICTS.items() if d.name_vi == row["district"])
-            scope += f"/district:{slug}"
+        scope = row["scope"]
         ratios = [
             v.value
             for values in hourly.values()
