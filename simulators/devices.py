@@ -4,13 +4,14 @@ Every device is a frozen dataclass with `feed`, `district`, `source_id`, `lat`/`
 `interval_s` (how often it speaks, in simulated seconds), plus what its feed needs: a sensor's
 `kind`, a camera's `site`, a desk's services. `topic` is its wire-contract topic
 `ioc/<feed>/<district>/<source_id>` and `status_topic` its `ioc/status/<source_id>`.
-The province's actual devices are listed in `simulators.city`.
+The province's actual devices are listed in `simulators.city`. `Device` is what they all have:
+a new feed may bring its own device class in its generator module.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 from ioc.feeds import FEEDS, TOPIC_ROOT
 from ioc.feeds.sensor import SENSOR_KINDS
@@ -133,4 +134,25 @@ class ServiceDesk:
         return _status_topic(self.source_id)
 
 
-Device = Sensor | Camera | ServiceDesk
+class Device(Protocol):
+    """What every simulated device has, whatever its feed (a new feed's generator module may
+    declare its own device class and its `DEVICES`; see `simulators.city.all_devices`)."""
+
+    @property
+    def feed(self) -> str: ...
+    @property
+    def district(self) -> str: ...
+    @property
+    def source_id(self) -> str: ...
+    @property
+    def name_vi(self) -> str: ...
+    @property
+    def lat(self) -> float: ...
+    @property
+    def lon(self) -> float: ...
+    @property
+    def interval_s(self) -> int: ...
+    @property
+    def topic(self) -> str: ...
+    @property
+    def status_topic(self) -> str: ...
