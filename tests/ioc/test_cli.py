@@ -102,14 +102,6 @@ def test_a_command_registered_twice_is_refused_by_name():
         _check_unique(app)
 
 
-def test_demo_parts_start_consumers_first_and_the_foreground_last():
-    from ioc.demo import demo_parts
-
-    parts = demo_parts()
-    assert [type(p).__name__ for p in parts] == ["CollectorPart", "SimulatorPart", "DashboardPart"]
-    assert [p.order for p in parts] == sorted(p.order for p in parts)
-
-
 def test_rollups_rebuild_recomputes_a_range_of_the_embedded_storage(tmp_path):
     from ioc.model import NS_PER_S, Reading
     from ioc.storage.sqlite import SqliteStorage
