@@ -26,7 +26,6 @@ from ioc.storage import TimeRange
 HISTORY_BUCKETS = 300
 COUNT_BUCKET_S = 300  # counts of readings: buckets of 5 min at least, or 60 s feeds alias
 BREAKDOWN_BUCKETS = 48
-TAG_FILTERS = ("kind", "site", "event", "channel")
 
 
 @dataclass(frozen=True, slots=True)
