@@ -42,6 +42,11 @@ def folds_of(specs: Iterable[KpiSpec]) -> dict[str, Fold[Any]]:
     return out
 
 
+# The parts of the registered KPIs' state (their folds' names); a history query folds into some
+# of them only, so that no reading is counted twice when two queries overlap in time.
+PARTS: frozenset[str] = frozenset(folds_of(KPIS.values()))
+
+
 @dataclass(frozen=True, slots=True)
 class HistoryQuery:
     """One storage read of the history path and the parts of the state its rows feed.
