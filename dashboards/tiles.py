@@ -53,8 +53,12 @@ class Indicator:
     kind: str
     field: str
     aggregate: Literal["mean", "max"]
-    unit: str
     decimals: int
+
+    @property
+    def unit(self) -> str:
+        """The field's display unit, as the sensor schema declares it."""
+        return FEEDS["sensor"].schema.field(self.field).unit
 
     @property
     def drilldown(self) -> Drilldown:
@@ -62,9 +66,9 @@ class Indicator:
 
 
 INDICATORS: tuple[Indicator, ...] = (
-    Indicator("temperature", "weather", "temp_c", "mean", "°C", 1),
-    Indicator("rain", "weather", "rain_mm", "max", "mm", 1),
-    Indicator("noise", "noise", "laeq_db", "max", "dB", 0),
+    Indicator("temperature", "weather", "temp_c", "mean", 1),
+    Indicator("rain", "weather", "rain_mm", "max", 1),
+    Indicator("noise", "noise", "laeq_db", "max", 0),
 )
 
 
