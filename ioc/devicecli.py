@@ -4,11 +4,14 @@ written without Mosquitto installed (ioc.mqttauth). Registered by `ioc.commands`
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from ioc.cli import Commands, fail, settings_or_exit
-from ioc.sources import Source, load_sources
+
+if TYPE_CHECKING:
+    from ioc.sources import Source
 
 DEPLOY_DIR = typer.Option("deploy/mosquitto", help="folder of the broker's passwd and acl files")
 
@@ -24,6 +27,8 @@ def register(cli: Commands) -> None:
 
 
 def _catalogue() -> dict[str, Source]:
+    from ioc.sources import load_sources  # imports the KPI package: only when a command runs
+
     return load_sources(settings_or_exit().sources_file or None)
 
 

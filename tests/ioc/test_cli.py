@@ -122,3 +122,16 @@ def test_rollups_rebuild_recomputes_a_range_of_the_embedded_storage(tmp_path):
     bad = ioc("rollups", "rebuild", "--start", "yesterday", env=env)
     assert bad.returncode == 2 and "bad range" in bad.stderr
     storage.close()
+
+
+def test_the_command_tree_is_built_without_the_heavy_libraries():
+    """Every package's command module is imported for `ioc --help`: they keep pandas, Dash, paho,
+    the database clients inside the commands, so any `ioc` invocation starts quickly."""
+    heavy = ("pandas", "numpy", "dash", "plotly", "paho", "influxdb_client", "redis", "amqtt")
+    probe = (
+        "import sys, ioc.cli; ioc.cli.build(); "
+        f"print(' '.join(m for m in {heavy!r} if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == ""
