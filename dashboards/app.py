@@ -17,14 +17,16 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dash
 from dash import Input, Output, State, dcc, html
 
-from dashboards import api, data, health, ids
+from dashboards import api, auth, data, health, ids
 from dashboards.i18n import LANGS, t
 from dashboards.pages import devices, environment, services, traffic, wall
 from dashboards.urlstate import ViewState
+from ioc.auth.roles import ADMIN, AUDIT
 from ioc.live import LiveState
 from ioc.localtime import LOCAL_OFFSET_MS
 from ioc.settings import Settings, load_settings
@@ -50,6 +52,7 @@ def shell() -> html.Div:
                     html.Div("", id=ids.NAV_TITLE, className="shell__title"),
                     html.Nav([], id=ids.NAV, className="shell__nav"),
                     html.Div("", id=ids.CLOCK, className="shell__clock"),
+                    html.Div([], id=ids.SHELL_USER, className="shell__user"),
                     html.Button("", id=ids.LANG_SWITCH, className="shell__lang", n_clicks=0),
                 ],
                 className="shell__header",
@@ -92,6 +95,28 @@ def update_shell(pathname: str | None, search: str | None) -> tuple[object, ...]
         max(state.rotate, 5) * 1000,
         state.rotate <= 0,
     )
+
+
+def user_area(search: str | None) -> list[Any]:
+    """Who is signed in (and their role), the admin/audit pages they may open, sign-out."""
+    from urllib.parse import parse_qsl
+
+    lang = ViewState.from_query(dict(parse_qsl((search or "").lstrip("?")))).lang
+    session = auth.current()
+    if session is None:
+        return []
+    links: list[Any] = []
+    if auth.can(AUDIT):
+        links.append(html.A(t("page_audit", lang), href=f"/audit?lang={lang}", id="nav-audit"))
+    if auth.can(ADMIN):
+        links.append(html.A(t("page_admin", lang), href=f"/admin?lang={lang}", id="nav-admin"))
+    who = t("signed_in_as", lang, user=session.user, role=t(f"role_{session.role}", lang))
+    logout = html.Form(
+        html.Button(t("logout", lang), type="submit", className="shell__logout", id="nav-logout"),
+        action="/logout",
+        method="POST",
+    )
+    return [*links, html.Span(who, className="shell__who", id="nav-user"), logout]
 
 
 # Client side: the clock (browser time in +07:00), the language switch (keeps every other query
@@ -149,6 +174,7 @@ def create_app(
     app.server.secret_key = os.environ.get(SECRET_ENV) or secrets.token_hex(32)
     app.server.config["DEBUG"] = debug
     data.install(app.server, settings, live=live, storage=storage)
+    auth.install(app, settings)
     api.register(app.server)
     health.register(app.server)
     app.layout = shell()
@@ -163,6 +189,7 @@ def create_app(
         Input(ids.URL, "pathname"),
         Input(ids.URL, "search"),
     )(update_shell)
+    app.callback(Output(ids.SHELL_USER, "children"), Input(ids.URL, "search"))(user_area)
     app.clientside_callback(
         _CLOCK_JS, Output(ids.CLOCK, "children"), Input(ids.CLOCK_TIMER, "n_intervals")
     )

@@ -1,5 +1,9 @@
 """The dashboards' part of `ioc demo` (entry-point group `ioc.demo`, see `ioc.demo`): the
-operations center, sharing the demo's storage and live state, served in the foreground."""
+operations center, sharing the demo's storage and live state, served in the foreground.
+
+Nothing is anonymous, not even the demo: on its first start (no user yet) it creates `admin`
+with a random password, prints both with the address and keeps them in the data directory
+(`ioc.auth.first_admin`)."""
 
 from __future__ import annotations
 
@@ -11,12 +15,16 @@ class DashboardPart:
 
     def start(self, ctx: DemoContext) -> None:
         from dashboards.app import create_app
+        from ioc.auth.first_admin import ensure_admin
 
+        sign_in = ensure_admin(ctx.settings)
         app = create_app(ctx.settings, live=ctx.live, storage=ctx.storage)
         host, port = ctx.options.host, ctx.options.port
 
         def serve() -> None:
             ctx.say(f"open        http://{host}:{port}/   (Ctrl-C to stop)")
+            if sign_in:
+                ctx.say(f"sign in     {sign_in}")
             app.run(host=host, port=port, debug=False)
 
         ctx.serve = serve

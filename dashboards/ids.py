@@ -18,6 +18,7 @@ CLOCK = "shell-clock"
 CLOCK_TIMER = "shell-clock-timer"
 ROTATE_TIMER = "shell-rotate-timer"
 ROTATE_PAGES = "shell-rotate-pages"
+SHELL_USER = "shell-user"  # the signed-in user, their role, admin/audit links, sign-out
 SHELL_SINK = "shell-sink"  # output of client-side callbacks that only act on the browser
 
 # -- wall screen ---------------------------------------------------------------------------------

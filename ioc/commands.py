@@ -1,5 +1,5 @@
 """The core's own `ioc` commands: `check`, `kpis`, `alerts` (and `alerts ack`), `rollups
-rebuild`, `demo`, `devices`.
+rebuild`, `demo`, `devices`, and `users`, `tokens`, `displays`, `audit` (`ioc.auth.cli`).
 
 They use `ioc` alone. The commands of the packages above it (`collect`, `simulate`,
 `dashboard`, `bench ingest`…) are registered by those packages (see `ioc.cli`).
@@ -13,6 +13,7 @@ import orjson
 import typer
 
 from ioc import devicecli
+from ioc.auth import cli as auth_cli
 from ioc.cli import Commands, fail, live_or_exit, settings_or_exit
 from ioc.errors import IocError
 from ioc.report.command import report
@@ -21,6 +22,7 @@ ALERT_STATES_SHOWN = ("active", "acknowledged")
 
 
 def register(cli: Commands) -> None:
+    auth_cli.register(cli.root)
     cli.root.command()(check)
     cli.root.command()(kpis)
     alerts_app = typer.Typer(

@@ -5,6 +5,8 @@
     ├── PayloadRejected             one message is unusable (bad JSON, wrong type, unknown name,
     │                               oversize, bad topic...); carries a short machine `reason`.
     │                               Counted and dead-lettered, never raised out of the consume loop.
+    ├── AuthError                   a user/token/display request that cannot be done (unknown
+    │                               name, name taken, bad role or password); the text says why
     └── ServiceError                a backing service misbehaved; `retryable` says what to do
         ├── StorageError            InfluxDB / SQLite
         │   ├── StorageUnavailable      retryable: down, timeout, 5xx, auth or bucket problems
@@ -36,6 +38,10 @@ class ConfigError(IocError):
         self.value = value
         self.problem = problem
         super().__init__(f"setting {key}={value!r}: {problem}")
+
+
+class AuthError(IocError):
+    """A user, token or display sign-in request that cannot be done; the message says why."""
 
 
 class PayloadRejected(IocError):

@@ -7,7 +7,8 @@ setting; a test keeps it complete.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -26,6 +27,7 @@ class MqttAddress:
     tls: bool
     username: str | None
     password: str | None
+    ca_file: str | None = None
 
 
 def parse_mqtt_url(url: str) -> MqttAddress:
@@ -122,6 +124,40 @@ class Settings(BaseSettings):
         le=36_500,
         description="days raw points and 5-min rollups are kept (hourly rollups stay); 0 = forever",
     )
+    mqtt_ca_file: str = Field(
+        "", description="CA certificate (PEM) for mqtts:// URLs; empty = the system's CAs"
+    )
+    auth_db: str = Field(
+        "", description="users, sessions, tokens, audit (SQLite); empty = <data dir>/auth.sqlite"
+    )
+    auth_session_idle_s: int = Field(
+        1800, ge=60, le=30 * 86400, description="a sign-in ends after this long without a request"
+    )
+    auth_display_days: int = Field(
+        365, ge=1, le=3650, description="a wall screen's display sign-in lasts this many idle days"
+    )
+    auth_free_failures: int = Field(
+        3,
+        ge=0,
+        le=100,
+        description="failed sign-ins per name before each try must wait (1, 2, 4 s…)",
+    )
+    auth_max_failures: int = Field(
+        5, ge=1, le=1000, description="failed sign-ins in a row that lock the name"
+    )
+    auth_lockout_s: int = Field(900, ge=1, le=86400, description="how long a locked name waits")
+    snapshot_public: bool = Field(
+        False, description="serve GET /api/v1/snapshot without a token (read-only display network)"
+    )
+    dashboard_frame_ancestors: str = Field(
+        "", description="origins allowed to frame the dashboard (CSP frame-ancestors); empty = none"
+    )
+    dashboard_proxies: int = Field(
+        0,
+        ge=0,
+        le=5,
+        description="reverse proxies in front of the dashboard (X-Forwarded-* trusted)",
+    )
 
     @field_validator("mqtt_url")
     @classmethod
@@ -177,9 +213,32 @@ class Settings(BaseSettings):
             raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
         return value.upper()
 
+    @field_validator("mqtt_ca_file")
+    @classmethod
+    def _check_ca_file(cls, value: str) -> str:
+        if value and not Path(value).expanduser().is_file():
+            raise ValueError("no such file")
+        return value
+
+    @field_validator("dashboard_frame_ancestors")
+    @classmethod
+    def _check_frame_ancestors(cls, value: str) -> str:
+        for origin in value.split():
+            if origin != "'self'" and not _is_origin(origin):
+                raise ValueError(f"{origin!r} is not an origin like https://portal.example.vn")
+        return value
+
     @property
     def mqtt(self) -> MqttAddress:
-        return parse_mqtt_url(self.mqtt_url)
+        address = parse_mqtt_url(self.mqtt_url)
+        if self.mqtt_ca_file:
+            return replace(address, ca_file=str(Path(self.mqtt_ca_file).expanduser()))
+        return address
+
+
+def _is_origin(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and parts.path in ("", "/")
 
 
 def _check_http_url(value: str, schemes: tuple[str, ...]) -> str:

@@ -34,6 +34,7 @@ import yaml
 
 from collectors.collector import Collector, topic_filters
 from ioc import cli
+from ioc.auth import Auth
 from ioc.devservices import free_port, wait_until
 from ioc.live.redis import RedisLiveState
 from ioc.mqttauth import render_acl
@@ -340,8 +341,11 @@ def test_the_dashboard_runs_under_gunicorn_with_several_workers_and_a_shared_key
 
 
 @pytest.mark.services
-def test_gunicorn_serves_the_dashboard_with_the_service_command(services, redis_url, influxdb):
-    """The service's command and environment, with the addresses pointed at our services."""
+def test_gunicorn_serves_the_dashboard_with_the_service_command(
+    services, redis_url, influxdb, tmp_path
+):
+    """The service's command and environment, with the addresses pointed at our services (and
+    the auth store at a temporary file, with an API token for the snapshot)."""
     dashboard = services["dashboard"]
     port = free_port()
     command = [
@@ -354,7 +358,9 @@ def test_gunicorn_serves_the_dashboard_with_the_service_command(services, redis_
         **dashboard["environment"],
         "IOC_REDIS_URL": redis_url,
         "IOC_INFLUX_URL": influxdb.url,
+        "IOC_AUTH_DB": str(tmp_path / "auth.sqlite"),
     }
+    token = Auth.open(load_settings(auth_db=env["IOC_AUTH_DB"])).tokens.add("t", by="test")
     gunicorn = Path(sys.executable).with_name("gunicorn")
     process = subprocess.Popen(
         [str(gunicorn), "--workers=2", *command],
@@ -367,7 +373,10 @@ def test_gunicorn_serves_the_dashboard_with_the_service_command(services, redis_
     try:
 
         def get(path: str) -> tuple[int, bytes]:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as answer:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}{path}", headers={"Authorization": f"Bearer {token}"}
+            )
+            with urllib.request.urlopen(request, timeout=10) as answer:
                 return answer.status, answer.read()
 
         status, _ = wait_until(

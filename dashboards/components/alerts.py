@@ -81,14 +81,16 @@ def wall_list(alerts: list[dict[str, Any]], lang: str, query: str) -> list[Any]:
     return rows
 
 
-def page_list(alerts: list[dict[str, Any]], lang: str, page: str) -> list[Any]:
-    """A drill-down's alert rows; active ones have an acknowledge button."""
+def page_list(
+    alerts: list[dict[str, Any]], lang: str, page: str, can_ack: bool = True
+) -> list[Any]:
+    """A drill-down's alert rows; active ones have an acknowledge button (if the role may)."""
     if not alerts:
         return [html.Div(t("no_alerts", lang), className="alerts__empty")]
     rows = []
     for alert in alerts:
         children = _row_children(alert, lang)
-        if alert.get("state") == "active":
+        if alert.get("state") == "active" and can_ack:
             children.append(
                 html.Button(
                     t("acknowledge", lang),
@@ -103,8 +105,9 @@ def page_list(alerts: list[dict[str, Any]], lang: str, page: str) -> list[Any]:
     return rows
 
 
-def ack_dialog(page: str, lang: str, alert_id: str) -> list[Any]:
-    """The acknowledgement dialog and the store naming the alert it is for."""
+def ack_dialog(page: str, lang: str, alert_id: str, by: str = "") -> list[Any]:
+    """The acknowledgement dialog and the store naming the alert it is for; `by` is the
+    signed-in user, shown (not typed: the server takes the name from the session)."""
     part = lambda name: ids.page_part(page, name)  # noqa: E731
     return [
         dcc.Store(id=part(ids.ACK_ALERT), data=alert_id),
@@ -115,7 +118,7 @@ def ack_dialog(page: str, lang: str, alert_id: str) -> list[Any]:
                     [
                         html.P("", id=part(ids.ACK_TEXT), className="ack__text"),
                         dbc.Label(t("ack_by", lang), html_for=part(ids.ACK_BY)),
-                        dbc.Input(id=part(ids.ACK_BY), maxLength=80, type="text", value=""),
+                        html.Div(by, id=part(ids.ACK_BY), className="ack__by"),
                         dbc.Label(t("ack_comment", lang), html_for=part(ids.ACK_COMMENT)),
                         dbc.Textarea(id=part(ids.ACK_COMMENT), maxLength=500, value=""),
                         html.Div("", id=part(ids.ACK_FEEDBACK), className="ack__feedback"),

@@ -13,11 +13,12 @@ from typing import Any
 import dash
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
-from dashboards import data, ids, theme
+from dashboards import auth, data, ids, theme
 from dashboards.components import alerts, filters, grid
 from dashboards.drilldown import DrillDown, compute_view, state_from_controls
 from dashboards.i18n import t
 from dashboards.urlstate import ViewState
+from ioc.auth.roles import ACK, EXPORT
 
 ALERTS_REFRESH_MS = 2000
 
@@ -63,6 +64,7 @@ def layout(spec: DrillDown, query: dict[str, Any], extra: list[Any] | None = Non
                 placeholder,
             )
         )
+    session = auth.current()
     measures = [{"label": t(f"field_{m.key}", lang), "value": m.key} for m in spec.measures(state)]
     controls.append(filters.choice(page, "field", t("field", lang), measures, state.field))
     return html.Div(
@@ -101,13 +103,18 @@ def layout(spec: DrillDown, query: dict[str, Any], extra: list[Any] | None = Non
                 t("records", lang),
                 [
                     html.Button(
-                        t("export_csv", lang), id=part(ids.EXPORT), className="btn btn-primary"
+                        t("export_csv", lang),
+                        id=part(ids.EXPORT),
+                        className="btn btn-primary",
+                        hidden=not auth.can(EXPORT),
                     ),
                     grid.grid(part(ids.GRID), f"{page}.csv"),
                 ],
                 "panel--records",
             ),
-            *alerts.ack_dialog(page, lang, state.alert),
+            *alerts.ack_dialog(
+                page, lang, state.alert if auth.can(ACK) else "", session.user if session else ""
+            ),
         ],
         className=f"drill drill--{page}",
     )
@@ -142,18 +149,20 @@ def page_alerts(page: str, lang: str) -> list[Any]:
     for a in mine:
         raised = a.get("raised_ms") or a.get("since_ms")
         a["age_s"] = (now - raised) / 1000 if raised else None
-    return alerts.page_list(mine, lang, page)
+    return alerts.page_list(mine, lang, page, can_ack=auth.can(ACK))
 
 
 def acknowledge(
     trigger: Any,
     triggered_value: Any,
     alert_id: str | None,
-    by: str | None,
     comment: str | None,
     lang: str,
 ) -> tuple[bool, str, str, str]:
-    """(modal open, alert id, feedback, alert text) after an open, submit or cancel."""
+    """(modal open, alert id, feedback, alert text) after an open, submit or cancel.
+
+    Submitting needs the operator role (else 403, audited as `ack_refused`); the name on the
+    acknowledgement is the signed-in user's."""
     if isinstance(trigger, dict) and trigger.get("type") == "ack-open":
         if not triggered_value:
             return no_update, no_update, no_update, no_update  # type: ignore[return-value]
@@ -162,14 +171,18 @@ def acknowledge(
     if isinstance(trigger, str) and trigger.endswith(ids.ACK_CANCEL):
         return False, "", "", ""
     if isinstance(trigger, str) and trigger.endswith(ids.ACK_SUBMIT):
-        name = (by or "").strip()
-        if not name:
-            return True, alert_id or "", t("ack_need_name", lang), no_update  # type: ignore[return-value]
-        problem = data.request_ack(alert_id or "", name, (comment or "").strip())
+        session = auth.current()
+        if session is None or not auth.can(ACK):
+            auth.record("ack_refused", alert_id or "", {"role": auth.role()})
+            auth.require(ACK)  # 401 / 403
+        assert session is not None
+        text = (comment or "").strip()
+        problem = data.request_ack(alert_id or "", session.user, text)
         if problem == "ack_not_active":
             return True, alert_id or "", t("ack_not_active", lang), no_update  # type: ignore[return-value]
         if problem:
             return True, alert_id or "", t("ack_failed", lang, error=problem), no_update  # type: ignore[return-value]
+        auth.record("ack", alert_id or "", {"comment": text})
         return False, "", t("ack_sent", lang), ""
     # first load: the URL named an alert (?alert=…)
     return bool(alert_id), alert_id or "", "", _alert_text(alert_id or "", lang) if alert_id else ""
@@ -233,10 +246,10 @@ def register(app: dash.Dash, spec: DrillDown) -> None:
     )(lambda n, base: page_alerts(page, (base or {}).get("lang", "vi")))
 
     def ack(*args: Any) -> tuple[Any, ...]:
-        _, _, _, alert_id, by, comment, base = args
+        _, _, _, alert_id, comment, base = args
         value = ctx.triggered[0]["value"] if ctx.triggered else None
         lang = (base or {}).get("lang", "vi")
-        return acknowledge(ctx.triggered_id, value, alert_id, by, comment, lang)
+        return acknowledge(ctx.triggered_id, value, alert_id, comment, lang)
 
     app.callback(
         Output(part(ids.ACK_MODAL), "is_open"),
@@ -247,12 +260,21 @@ def register(app: dash.Dash, spec: DrillDown) -> None:
         Input(part(ids.ACK_SUBMIT), "n_clicks"),
         Input(part(ids.ACK_CANCEL), "n_clicks"),
         State(part(ids.ACK_ALERT), "data"),
-        State(part(ids.ACK_BY), "value"),
         State(part(ids.ACK_COMMENT), "value"),
         State(part(ids.PAGE_LANG), "data"),
     )(ack)
     app.callback(
         Output(part(ids.GRID), "exportDataAsCsv"),
         Input(part(ids.EXPORT), "n_clicks"),
+        State(part(ids.QUERY), "data"),
         prevent_initial_call=True,
-    )(lambda n: bool(n))
+    )(lambda n, query: export(page, n, query))
+
+
+def export(page: str, n_clicks: int | None, query: str | None) -> bool:
+    """Let the grid export its rows as CSV: supervisors and admins only (else 403), audited."""
+    if not n_clicks:
+        return False
+    auth.require(EXPORT)
+    auth.record("export", page, {"view": query or ""})
+    return True

@@ -109,3 +109,26 @@ def wait_url(dash_duo: Any, fragment: str, timeout: float = WAIT_S) -> str:
         interval=0.2,
         message=f"{fragment!r} in the address bar ({dash_duo.driver.current_url})",
     )
+
+
+def sign_in(dash_duo: Any, name: str, password: str, next_path: str = "/") -> None:
+    """Sign in through the real form at /login, as a person would (waits for the redirect)."""
+    from urllib.parse import quote
+
+    base = dash_duo.server.url.rstrip("/")
+    dash_duo.driver.get(f"{base}/login?next={quote(next_path)}")
+    dash_duo.wait_for_element("#username", timeout=WAIT_S)
+    dash_duo.find_element("#username").send_keys(name)
+    dash_duo.find_element("#password").send_keys(password)
+    dash_duo.find_element("#login-submit").click()
+    wait_until(
+        lambda: "/login" not in dash_duo.driver.current_url,
+        timeout=WAIT_S,
+        interval=0.2,
+        message=f"signed in as {name} ({dash_duo.driver.current_url})",
+    )
+
+
+def cookie_header(dash_duo: Any) -> str:
+    """The browser's cookies for the app, as a Cookie header (to replay its requests)."""
+    return "; ".join(f"{c['name']}={c['value']}" for c in dash_duo.driver.get_cookies())

@@ -10,9 +10,11 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+import flask
 import orjson
 import paho.mqtt.client as mqtt
 import pytest
@@ -21,10 +23,13 @@ from selenium.webdriver.chrome.options import Options
 
 from collectors.collector import Collector
 from dashboards.app import create_app
+from dashboards.auth import EXTENSION as AUTH_EXTENSION
+from ioc.auth import Session
 from ioc.kpis.runner import runner_from_settings
 from ioc.live.redis import RedisLiveState
 from ioc.settings import Settings, load_settings
 from ioc.storage.influx import InfluxStorage
+from tests.dashboards.browser import sign_in
 
 CHROME_FLAGS = (
     "--no-sandbox",
@@ -87,8 +92,9 @@ def iso(ms: int) -> str:
 
 
 @pytest.fixture
-def settings(mosquitto, influxdb, influx_db, redis_url) -> Settings:
+def settings(mosquitto, influxdb, influx_db, redis_url, tmp_path) -> Settings:
     return load_settings(
+        data_dir=str(tmp_path / "data"),  # the users, sessions and audit of this test
         mqtt_url=mosquitto.url,
         mqtt_client_id="dash-test-collector",
         influx_url=influxdb.url,
@@ -158,3 +164,47 @@ def app(settings):
     app = create_app(settings)
     yield app
     app.server.extensions["ioc_dashboard"].close()
+
+
+TEST_PASSWORD = "mật khẩu thử nghiệm"
+
+
+@contextmanager
+def as_user(app, role: str, name: str = "lan") -> Iterator[None]:
+    """A request context of `app` signed in as `name` with `role` (callbacks called directly)."""
+    with app.server.test_request_context():
+        flask.g.ioc_session = Session(name, role, None, 0, 0)
+        yield
+
+
+def bearer(app) -> dict[str, str]:
+    """An Authorization header with a new API token of the app's store."""
+    token = app.server.extensions[AUTH_EXTENSION].tokens.add("test-client", by="test")
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def user_role() -> str:
+    """The role of the user `dash_duo` signs in as (override it in a test module or with
+    `@pytest.mark.parametrize("user_role", [...])`)."""
+    return "operator"
+
+
+@pytest.fixture
+def dash_duo(dash_duo, user_role):
+    """dash[testing]'s `dash_duo`, whose `start_server(app)` also creates the user `lan` with
+    `user_role` in the app's own auth store and signs the browser in through /login — the
+    dashboard has no anonymous access, and tests do not switch it off."""
+    start = dash_duo.start_server
+
+    def start_server(app, navigate=True, signed_in=True, **kwargs):
+        start(app, navigate=False, **kwargs)
+        if not signed_in:  # anonymous: the test opens what it wants
+            return
+        app.server.extensions[AUTH_EXTENSION].users.add("lan", user_role, TEST_PASSWORD)
+        sign_in(dash_duo, "lan", TEST_PASSWORD)
+        if navigate:
+            dash_duo.server_url = dash_duo.server.url  # opens / and waits for Dash
+
+    dash_duo.start_server = start_server
+    return dash_duo

@@ -1,12 +1,14 @@
 """Take 1920×1080 screenshots of every page with the simulator running (not a test).
 
-    python -m tests.dashboards.screenshots docs/screenshots [--wait-alerts 240]
+    python -m tests.dashboards.screenshots docs/screenshots [--wait-alerts 240] [--size 3840x2160]
 
 Starts throw-away Mosquitto, InfluxDB and Redis (ioc.devservices), a collector with its KPI
 engine, the simulator (scenario `flood`, started 2.6 simulated hours back so the run is near its
 peak now and the history has a rise to show, then paced by the clock), and the app; waits until
 the KPI engine has raised flood alerts and acknowledges one the way a supervisor would; then
-saves the wall screen (Vietnamese, English, kiosk) and each drill-down with headless Chromium.
+signs in (user `lan`, admin, in a throw-away auth store) through the sign-in page and saves
+it, the wall screen (Vietnamese, English, kiosk), each drill-down and the admin and audit pages
+with headless Chromium. `--size` emulates another screen (names get a `-WxH` suffix).
 It lives with the tests because it wires every package together, as the tests do.
 """
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import tempfile
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -41,7 +44,10 @@ PAGES = (
     ("/traffic?field=queue_m", "traffic.png"),
     ("/services?range=7d", "services.png"),
     ("/devices?range=1h", "devices.png"),
+    ("/admin", "admin.png"),
+    ("/audit", "audit.png"),
 )
+PASSWORD = "screenshots-only-password"
 
 
 def browser() -> webdriver.Chrome:
@@ -60,14 +66,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
     parser.add_argument("--wait-alerts", type=float, default=240.0)
+    parser.add_argument("--size", default="1920x1080", help="WIDTHxHEIGHT")
     args = parser.parse_args()
+    width, height = (int(v) for v in args.size.split("x"))
+    suffix = "" if args.size == "1920x1080" else f"-{args.size}"
     args.out.mkdir(parents=True, exist_ok=True)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     stop = threading.Event()
     with DevServices() as services:
         services.influxdb.create_database("ioc")
         env = services.env(database="ioc")
-        settings = load_settings(**{k.removeprefix("IOC_").lower(): v for k, v in env.items()})
+        settings = load_settings(
+            **{k.removeprefix("IOC_").lower(): v for k, v in env.items()},
+            data_dir=tempfile.mkdtemp(prefix="ioc-screenshots-"),
+        )
         storage = InfluxStorage(settings.influx_url, "x", "ioc", settings.influx_bucket)
         live = RedisLiveState(settings.redis_url)
         collector = Collector(
@@ -84,7 +96,9 @@ def main() -> None:
             max_ahead_s=0,
         )
         threading.Thread(target=run_simulation, args=(config,), kwargs={"stop": stop}).start()
-        server = make_server("127.0.0.1", PORT, create_app(settings).server, threaded=True)
+        app = create_app(settings)
+        app.server.extensions["ioc_auth"].users.add("lan", "admin", PASSWORD)
+        server = make_server("127.0.0.1", PORT, app.server, threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         try:
             print("waiting for the KPI engine to raise flood alerts …", flush=True)
@@ -95,11 +109,23 @@ def main() -> None:
                 message="active alerts",
             )
             first = sorted(alerts, key=lambda a: a["alert_id"])[0]
-            live.request_ack(first["alert_id"], "Nông Thị Lan", "Đã báo Ban chỉ huy PCTT", 0)
+            live.request_ack(first["alert_id"], "lan", "Đã báo Ban chỉ huy PCTT", 0)
             time.sleep(5)
             driver = browser()
+            driver.execute_cdp_cmd(
+                "Emulation.setDeviceMetricsOverride",
+                {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+            )
             try:
-                for path, name in PAGES:
+                driver.get(f"http://127.0.0.1:{PORT}/login")
+                time.sleep(2)
+                driver.save_screenshot(str(args.out / f"login{suffix}.png"))
+                driver.find_element("id", "username").send_keys("lan")
+                driver.find_element("id", "password").send_keys(PASSWORD)
+                driver.find_element("id", "login-submit").click()
+                time.sleep(2)
+                for path, png in PAGES:
+                    name = png.replace(".png", f"{suffix}.png")
                     driver.get(f"http://127.0.0.1:{PORT}{path}")
                     time.sleep(6)
                     sizes = driver.execute_script(

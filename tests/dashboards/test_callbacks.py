@@ -6,6 +6,7 @@ from __future__ import annotations
 import orjson
 import pytest
 from dash import no_update
+from werkzeug.exceptions import Forbidden
 
 from dashboards.app import create_app, update_shell
 from dashboards.drilldown import compute_view
@@ -17,7 +18,7 @@ from ioc.kpis.spec import make_value
 from ioc.live.base import LiveUpdate
 from ioc.model import NS_PER_MS, Reading
 from ioc.settings import load_settings
-from tests.dashboards.conftest import now_ms
+from tests.dashboards.conftest import as_user, bearer, now_ms
 
 
 @pytest.fixture
@@ -95,7 +96,7 @@ def test_wall_refresh_without_live_state_marks_every_tile_connection_lost(tmp_pa
     assert all("MẤT KẾT NỐI" in str(age) for age in ages)
     assert status_class.endswith("--lost")
     with app.server.test_client() as client:
-        response = client.get("/api/v1/snapshot")
+        response = client.get("/api/v1/snapshot", headers=bearer(app))
     assert response.status_code == 503
     assert orjson.loads(response.data)["live"]["connected"] is False
 
@@ -106,7 +107,7 @@ def test_snapshot_api_serves_what_the_wall_shows(app, live):
     update.add_readings([reading("sensor", "n-1", "bao-lam", now, {"kind": "noise"}, laeq_db=58.0)])
     live.apply(update)
     with app.server.test_client() as client:
-        response = client.get("/api/v1/snapshot")
+        response = client.get("/api/v1/snapshot", headers=bearer(app))
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     body = orjson.loads(response.data)
@@ -132,21 +133,39 @@ def test_acknowledge_validates_and_queues_for_the_engine(app, live):
         ]
     )
     opener = {"type": "ack-open", "page": "devices", "alert": alert_id}
-    with app.server.test_request_context():
-        is_open, chosen, _feedback, text = common.acknowledge(opener, 1, "", "", "", "vi")
+    with as_user(app, "operator"):
+        is_open, chosen, _feedback, text = common.acknowledge(opener, 1, "", "", "vi")
         assert (is_open, chosen) == (True, alert_id)
         assert "cam-9" in text
-        assert common.acknowledge(opener, 0, "", "", "", "vi")[0] is no_update  # re-render
-        no_name = common.acknowledge("devices-ack-submit", 1, alert_id, "  ", "x", "vi")
-        assert no_name[:3] == (True, alert_id, "Cần nhập tên người xác nhận")
-        done = common.acknowledge("devices-ack-submit", 2, alert_id, "Lan", "đã xử lý", "vi")
+        assert common.acknowledge(opener, 0, "", "", "vi")[0] is no_update  # re-render
+        done = common.acknowledge("devices-ack-submit", 2, alert_id, " đã xử lý ", "vi")
         assert done[0] is False
     (request,) = live.take_ack_requests()
-    assert (request["alert_id"], request["by"], request["comment"]) == (alert_id, "Lan", "đã xử lý")
+    # the name is the signed-in user's, whatever the page showed
+    assert (request["alert_id"], request["by"], request["comment"]) == (alert_id, "lan", "đã xử lý")
     live.set_alerts([{"alert_id": alert_id, "state": "acknowledged", "rule": "device.offline"}])
-    with app.server.test_request_context():
-        again = common.acknowledge("devices-ack-submit", 3, alert_id, "Lan", "", "vi")
+    with as_user(app, "operator"):
+        again = common.acknowledge("devices-ack-submit", 3, alert_id, "", "vi")
     assert again[2] == "Cảnh báo này không còn chờ xác nhận"
+    (ack,) = app.server.extensions["ioc_auth"].audit.query(action="ack")
+    assert (ack.actor, ack.target, ack.detail) == ("lan", alert_id, {"comment": "đã xử lý"})
+
+
+def test_acknowledge_and_export_are_refused_to_lower_roles(app, live):
+    alert_id = "device.offline:source:cam-8:1"
+    live.set_alerts([{"alert_id": alert_id, "rule": "device.offline", "state": "active"}])
+    with as_user(app, "viewer"), pytest.raises(Forbidden):
+        common.acknowledge("devices-ack-submit", 1, alert_id, "", "vi")
+    with as_user(app, "operator"), pytest.raises(Forbidden):
+        common.export("devices", 1, "?range=1h")
+    with as_user(app, "supervisor"):
+        assert common.export("devices", 1, "?range=1h") is True
+    assert live.take_ack_requests() == []
+    audit = app.server.extensions["ioc_auth"].audit
+    assert [(e.action, e.actor) for e in audit.query()] == [
+        ("export", "lan"),
+        ("ack_refused", "lan"),
+    ]
 
 
 @pytest.fixture(params=["sqlite", pytest.param("influxdb", marks=pytest.mark.services)])
