@@ -360,7 +360,7 @@ def test_gunicorn_serves_the_dashboard_with_the_service_command(
         "IOC_INFLUX_URL": influxdb.url,
         "IOC_AUTH_DB": str(tmp_path / "auth.sqlite"),
     }
-    token = Auth.open(load_settings(auth_db=env["IOC_AUTH_DB"])).tokens.add("t", by="test")
+    token = Auth.open(load_settings(auth_db=env["IOC_AUTH_DB"])).tokens.add("test", by="test")
     gunicorn = Path(sys.executable).with_name("gunicorn")
     process = subprocess.Popen(
         [str(gunicorn), "--workers=2", *command],

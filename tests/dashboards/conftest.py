@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -179,7 +180,8 @@ def as_user(app, role: str, name: str = "lan") -> Iterator[None]:
 
 def bearer(app) -> dict[str, str]:
     """An Authorization header with a new API token of the app's store."""
-    token = app.server.extensions[AUTH_EXTENSION].tokens.add("test-client", by="test")
+    name = f"test-{uuid.uuid4().hex[:8]}"
+    token = app.server.extensions[AUTH_EXTENSION].tokens.add(name, by="test")
     return {"Authorization": f"Bearer {token}"}
 
 
