@@ -29,6 +29,7 @@ from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from ioc.errors import BrokerAuthError, BrokerError
 from ioc.model import Message
+from ioc.mqtttls import apply_tls
 from ioc.settings import MqttAddress
 
 log = logging.getLogger(__name__)
@@ -76,8 +77,7 @@ class MqttTransport:
         )
         if address.username:
             self.client.username_pw_set(address.username, address.password)
-        if address.tls:
-            self.client.tls_set()
+        apply_tls(self.client, address)
         self.client.reconnect_delay_set(min_delay=1, max_delay=30)
         self.client.max_inflight_messages_set(1000)  # our own publishes (dead letters)
         self.client.max_queued_messages_set(0)

@@ -10,6 +10,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from ioc.errors import IocError
+from ioc.mqtttls import apply_tls
 from ioc.settings import Settings
 
 
@@ -35,8 +36,7 @@ def check_mqtt(settings: Settings, timeout: float = 5.0) -> CheckResult:
     client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="", protocol=mqtt.MQTTv5)
     if address.username:
         client.username_pw_set(address.username, address.password)
-    if address.tls:
-        client.tls_set()
+    apply_tls(client, address)
     client.on_connect = on_connect
     try:
         client.connect(address.host, address.port, keepalive=10)

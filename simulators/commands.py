@@ -41,6 +41,7 @@ def simulate(
     try:
         config = SimConfig(
             mqtt_url=settings.mqtt_url,
+            mqtt_ca_file=settings.mqtt.ca_file,
             scenario=scenario,
             seed=seed,
             start=datetime.fromisoformat(start) if start else None,

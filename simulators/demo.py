@@ -25,6 +25,7 @@ class SimulatorPart:
         hours = options.backfill_hours if backfill else 0.0
         config = SimConfig(
             mqtt_url=ctx.settings.mqtt_url,
+            mqtt_ca_file=ctx.settings.mqtt.ca_file,
             scenario=options.scenario,
             seed=options.seed if backfill else int(time.time()),
             start=datetime.now(UTC) - timedelta(hours=hours),

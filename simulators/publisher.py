@@ -24,7 +24,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -51,6 +51,7 @@ class SimConfig:
     """What to simulate and where to publish it. Checked on creation (ValueError)."""
 
     mqtt_url: str = "mqtt://127.0.0.1:1883"
+    mqtt_ca_file: str | None = None  # CA (PEM) to verify an mqtts:// broker; None = system CAs
     scenario: str = "normal"
     seed: int = 0
     start: datetime | None = None  # simulated start; None = now (UTC)
@@ -190,7 +191,7 @@ def _horizon(cfg: SimConfig) -> int | None:
 
 
 def _connect(client: mqtt.Client, cfg: SimConfig) -> None:
-    address = parse_mqtt_url(cfg.mqtt_url)
+    address = replace(parse_mqtt_url(cfg.mqtt_url), ca_file=cfg.mqtt_ca_file)
     connected = threading.Event()
     outcome: list[Any] = []
 
@@ -237,7 +238,7 @@ class _Run:
         self.published = 0
         self.started = time.monotonic()
         self.prefix = cfg.client_id or f"ioc-sim-{uuid.uuid4().hex[:8]}"
-        address = parse_mqtt_url(cfg.mqtt_url)
+        address = replace(parse_mqtt_url(cfg.mqtt_url), ca_file=cfg.mqtt_ca_file)
         protocol = PROTOCOLS[cfg.protocol]
         self.client = make_client(address, self.prefix, protocol)
         self.client.max_inflight_messages_set(cfg.max_inflight)

@@ -23,6 +23,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
 from ioc.errors import BrokerAuthError, BrokerError
+from ioc.mqtttls import apply_tls
 from ioc.settings import MqttAddress
 from simulators.devices import Device
 
@@ -40,8 +41,7 @@ def make_client(address: MqttAddress, client_id: str, protocol: MQTTProtocolVers
     )
     if address.username is not None:
         client.username_pw_set(address.username, address.password)
-    if address.tls:
-        client.tls_set()
+    apply_tls(client, address)
     return client
 
 

@@ -1,8 +1,9 @@
 """What every request passes through (before_request / after_request on the Flask server).
 
-Access: the static parts (`/assets/`, Dash's component bundles, the favicon) and the sign-in
-pages are open; everything else needs a session — a page answers an anonymous browser with a
-redirect to `/login?next=…`, Dash's own endpoints (`/_dash-layout`, `/_dash-update-component`…)
+Access: the static parts (`/assets/`, Dash's component bundles, the favicon), the sign-in
+pages and monitoring (`/metrics`, `/healthz`, `/readyz`: no data) are open; everything else
+needs a session — a page answers an anonymous browser with a redirect to `/login?next=…`,
+Dash's own endpoints (`/_dash-layout`, `/_dash-update-component`…)
 and the API with 401 and no data. `GET /api/v1/snapshot` also takes `Authorization: Bearer
 <token>` (`ioc tokens add`), or nothing at all when `IOC_SNAPSHOT_PUBLIC=true`.
 
@@ -30,9 +31,11 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dashboards.api import SNAPSHOT_PATH
 from dashboards.auth import COOKIE, EXTENSION, auth
+from dashboards.health import PATHS as HEALTH_PATHS
 
 OPEN_PREFIXES = ("/assets/", "/_dash-component-suites/", "/login", "/display/")
-OPEN_PATHS = frozenset({"/_favicon.ico", "/favicon.ico"})
+# monitoring (dashboards.health: no data), the favicon
+OPEN_PATHS = frozenset({"/_favicon.ico", "/favicon.ico", *HEALTH_PATHS})
 DATA_SUFFIXES = (".csv", ".json")  # downloads: 401, not a sign-in page
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSP_KEY = "ioc_csp"

@@ -245,3 +245,23 @@ def register(app: typer.Typer) -> None:
     app.add_typer(tokens_app, name="tokens")
     app.add_typer(displays_app, name="displays")
     app.command("audit")(audit)
+    app.command("certs")(certs)
+
+
+def certs(
+    folder: str = typer.Option("deploy/tls", "--dir", help="where the certificates live"),
+    host: list[str] = typer.Option(  # noqa: B008 - typer's way to declare a repeated option
+        ["localhost", "127.0.0.1"], "--host", help="name or address the servers answer on"
+    ),
+) -> None:
+    """Make a self-signed CA and the broker's and dashboard's certificates if missing
+    (an existing file — e.g. the operator's own certificate — is kept)."""
+    from pathlib import Path
+
+    from ioc.tls import ensure_certificates
+
+    written = ensure_certificates(Path(folder), host)
+    if written:
+        typer.echo(f"made {', '.join(written)} in {folder} for {', '.join(host)}")
+    else:
+        typer.echo(f"{folder}: certificates already there, nothing made")

@@ -5,6 +5,9 @@ the deployment lines replaced: `listener` → 127.0.0.1:<free port>, `persistenc
 work dir, `log_dest` → a file in the work dir, plus `user <current user>` (as root, Mosquitto 2
 would otherwise switch to the `mosquitto` user, which cannot write to our temp dir). Everything
 that affects delivery — queue limits, in-flight window, persistence — is exactly what ships.
+
+`Mosquitto(workdir, tls=(certfile, keyfile))` adds a TLS listener on a second free port
+(`tls_port`, `tls_url`), as production adds 8883 beside the internal plain listener.
 """
 
 from __future__ import annotations
@@ -55,10 +58,14 @@ class Mosquitto(ServiceProcess):
     binary = "mosquitto"
     start_timeout = 15.0
 
-    def __init__(self, workdir: Path, conf: Path = REPO_CONF) -> None:
+    def __init__(
+        self, workdir: Path, conf: Path = REPO_CONF, tls: tuple[Path, Path] | None = None
+    ) -> None:
         super().__init__(workdir)
         self.conf = conf
+        self.tls = tls
         self._port: int | None = None
+        self._tls_port: int | None = None
 
     @property
     def port(self) -> int:
@@ -67,6 +74,15 @@ class Mosquitto(ServiceProcess):
     @property
     def url(self) -> str:
         return f"mqtt://{LOOPBACK}:{self.port}"
+
+    @property
+    def tls_port(self) -> int:
+        return self._require_port(self._tls_port)
+
+    @property
+    def tls_url(self) -> str:
+        """`mqtts://localhost:<port>` (the name the test certificates are made for)."""
+        return f"mqtts://localhost:{self.tls_port}"
 
     @property
     def datadir(self) -> Path:
@@ -88,10 +104,18 @@ class Mosquitto(ServiceProcess):
             datadir=self.datadir,
             logfile=self.log_path,
         )
+        if self.tls is not None:
+            if self._tls_port is None:
+                self._tls_port = free_port()
+            certfile, keyfile = self.tls
+            text += (
+                f"listener {self._tls_port} {LOOPBACK}\ncertfile {certfile}\nkeyfile {keyfile}\n"
+            )
         self.config_path.write_text(text, encoding="utf-8")
 
     def _arguments(self) -> list[str]:
         return ["-c", str(self.config_path)]
 
     def _is_ready(self) -> bool:
-        return accepts_connections(self.port)
+        tls_ready = self._tls_port is None or accepts_connections(self._tls_port)
+        return accepts_connections(self.port) and tls_ready

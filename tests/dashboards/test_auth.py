@@ -115,8 +115,9 @@ def test_auth002_viewer_is_refused_the_operator_acknowledges_and_both_are_audite
 
     # The operator acknowledges from the drill-down: the name is the signed-in user's.
     sign_in(dash_duo, "lan", TEST_PASSWORD, "/devices")
-    ack = dash_duo.wait_for_element(".alert__ack", timeout=20)
-    dash_duo.driver.execute_script("arguments[0].click()", ack)
+    dash_duo.wait_for_element(".alert__ack", timeout=20)
+    # the list is re-rendered every 2 s: click in the page, not through a stale handle
+    dash_duo.driver.execute_script("document.querySelector('.alert__ack').click()")
     wait_text(dash_duo, ids.page_part("devices", ids.ACK_BY), "lan")
     dash_duo.find_element(f"#{ids.page_part('devices', ids.ACK_COMMENT)}").send_keys(
         "Đã cử kỹ thuật"
