@@ -8,6 +8,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from dashboards.app import create_app
 from ioc.devservices import wait_until
+from tests.dashboards.conftest import bearer
 
 pytestmark = pytest.mark.services
 
@@ -29,7 +30,7 @@ def test_dashboard_health_readiness_and_metrics(settings, redis_server):
         assert ready.status_code == 200, ready.data
         assert orjson.loads(ready.data)["checks"]["storage"]["ok"] is True
         for _ in range(3):
-            assert client.get("/api/v1/snapshot").status_code == 200
+            assert client.get("/api/v1/snapshot", headers=bearer(app)).status_code == 200
         redis_server.stop()
         try:
             down = client.get("/readyz")
