@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Sequence
 
+from collectors.guard import Guard
 from collectors.kpi_feed import KpiFeed
 from collectors.mqtt import MqttTransport
 from collectors.pipeline import Pipeline, Stopping
@@ -29,6 +30,7 @@ from ioc.live.heartbeat import HEARTBEAT_EVERY_MS, collector_component
 from ioc.metrics import PipelineMetrics, Probe, live_probe, storage_probe
 from ioc.model import NS_PER_MS, Message
 from ioc.settings import Settings
+from ioc.sources import load_sources
 from ioc.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -81,6 +83,7 @@ class Collector:
             stop_event=self._stop,
             on_stored=kpis.add if kpis is not None and not shared else None,
             metrics=metrics,
+            guard=Guard(load_sources(settings.sources_file or None), settings.max_future_s),
         )
         if metrics is not None:
             metrics.watch_inbox(self._inbox.qsize, lambda: self._bytes_in - self._bytes_out)

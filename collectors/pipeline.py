@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import orjson
 
 from collectors.decode import decode
+from collectors.guard import Guard
 from collectors.topics import feed_of
 from ioc.errors import LiveStateError, PayloadRejected, StorageRejected, StorageUnavailable
 from ioc.feeds import FEEDS
@@ -73,6 +74,7 @@ class Pipeline:
         max_backoff_s: float = 30.0,
         on_stored: Callable[[list[Reading]], None] | None = None,
         metrics: PipelineMetrics | None = None,
+        guard: Guard | None = None,
     ) -> None:
         self.storage = storage
         self.live = live
@@ -82,6 +84,7 @@ class Pipeline:
         self._stop = stop_event or threading.Event()
         self._max_backoff_s = max_backoff_s
         self._on_stored = on_stored
+        self._guard = guard
         self._backlog = LiveUpdate(window_len=window_len)
         self._districts: dict[str, str] = {}
         self.stats = PipelineStats()
@@ -107,6 +110,8 @@ class Pipeline:
             received[feed] += 1
             try:
                 decoded = decode(message.topic, message.payload, message.received_ns)
+                if self._guard is not None:
+                    self._guard.check(decoded, message.received_ns)
             except PayloadRejected as exc:
                 rejections.append(_rejection(feed, message, exc))
                 continue

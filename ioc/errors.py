@@ -63,6 +63,8 @@ class PayloadRejected(IocError):
             "unknown_name",
             "bad_value",
             "bad_time",
+            "future_time",
+            "source_mismatch",
             "storage_rejected",
         }
     )

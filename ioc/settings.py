@@ -73,7 +73,41 @@ class Settings(BaseSettings):
     batch_size: int = Field(5000, ge=1, le=100_000, description="readings per storage write")
     batch_wait_ms: int = Field(200, ge=1, le=60_000, description="longest a batch waits")
     inbox_size: int = Field(20_000, ge=100, description="messages buffered before backpressure")
+    inbox_max_bytes: int = Field(
+        64 * 1024 * 1024,
+        ge=1024 * 1024,
+        description="payload bytes held unstored before the collector stops reading the broker",
+    )
     deadletter_maxlen: int = Field(10_000, ge=10, description="dead letters kept in Redis")
+    deadletter_max_bytes: int = Field(
+        32 * 1024 * 1024,
+        ge=1024 * 1024,
+        description="bytes the Redis dead-letter stream may hold (fewer entries if need be)",
+    )
+    deadletter_inflight: int = Field(
+        10_000,
+        ge=10,
+        le=60_000,
+        description="dead letters published but not yet acknowledged before publishing waits",
+    )
+    deadletter_wait_ms: int = Field(
+        5000,
+        ge=0,
+        le=600_000,
+        description="longest a dead letter waits for room before it is shed (deadletter_dropped)",
+    )
+    max_future_s: int = Field(
+        300,
+        ge=0,
+        le=86_400,
+        description="a reading more than this many seconds ahead of its receipt is future_time",
+    )
+    storage_probe_ms: int = Field(
+        500,
+        ge=10,
+        le=60_000,
+        description="while storage is down, how often a cheap health probe asks if it is back",
+    )
     window_len: int = Field(120, ge=2, le=5_000, description="points per live sparkline window")
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
     kpi_engine: bool = Field(

@@ -1,10 +1,13 @@
 """The source catalogue: what is known of each device and desk beyond its messages.
 
-A TOML file, `[source."<source_id>"]` with `feed`, `district`, `name_vi`, `lat`, `lon`, and for a
-water gauge its flood alarm levels `bd1`, `bd2`, `bd3` (cm). It is configuration, not code:
-`IOC_SOURCES_FILE` points at the province's own; the default (`ioc/data/sources.toml`) describes
-the simulated province. Wiring a new device means adding its entry; a source that has none still
-works everywhere — it is shown by its id and has no alarm levels.
+A TOML file, `[source."<source_id>"]` with `feed`, `district`, `name_vi`, `lat`, `lon`, for a
+camera the `site` it watches, and for a water gauge its flood alarm levels `bd1`, `bd2`, `bd3` (cm).
+The collectors reject (`source_mismatch`) a catalogued source's reading whose feed, district or
+site is not its entry's; the broker's ACL is generated from it (`ioc devices acl`).
+It is configuration, not code: `IOC_SOURCES_FILE` points at the province's own; the default
+(`ioc/data/sources.toml`) describes the simulated province. Wiring a new device means adding
+its entry; a source that has none still works everywhere — it is shown by its id and has no
+alarm levels.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ class Source:
     lat: float | None = None
     lon: float | None = None
     alarm: GaugeAlarmLevels | None = None
+    site: str | None = None
 
 
 def load_sources(path: str | Path | None = None) -> dict[str, Source]:
@@ -53,6 +57,7 @@ def _source(source_id: str, entry: dict[str, object]) -> Source:
         float(lat) if isinstance(lat, int | float) else None,
         float(lon) if isinstance(lon, int | float) else None,
         alarm,
+        str(entry["site"]) if "site" in entry else None,
     )
 
 

@@ -21,7 +21,9 @@ def simulate(
     bad_ratio: float = typer.Option(0.0, help="share of malformed messages (0-1)"),
     start: str | None = typer.Option(None, help="simulated start, ISO 8601 (default: now)"),
     max_ahead: float = typer.Option(
-        6 * 3600.0, help="seconds simulated time may run ahead of the clock before pacing"
+        240.0,
+        help="seconds simulated time may run ahead of the clock before pacing (keep it under "
+        "the collectors' IOC_MAX_FUTURE_S, 300: later readings are rejected as future_time)",
     ),
     flood_district: str | None = typer.Option(None, help="district of the flood scenario"),
     device_logins: bool = typer.Option(

@@ -52,6 +52,7 @@ def test_the_source_catalogue_describes_every_simulated_device():
             device.district,
             device.name_vi,
         )
+        assert source.site == getattr(device, "site", None)
         alarm = getattr(device, "alarm", None)
         if alarm is None:
             assert source.alarm is None

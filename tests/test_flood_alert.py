@@ -34,6 +34,8 @@ def env(mosquitto, influxdb, influx_db, redis_url):
         "IOC_INFLUX_TOKEN": "test",
         "IOC_INFLUX_BUCKET": influx_db,
         "IOC_REDIS_URL": redis_url,
+        # The flood plays faster than the clock (hours of simulated time in seconds).
+        "IOC_MAX_FUTURE_S": "86400",
     }
 
 
