@@ -1,9 +1,10 @@
 """The collector process: MQTT transport + pipeline, run until stopped.
 
 The transport's network thread only puts messages on an in-memory inbox; the pipeline thread
-takes them in batches (by size and by time). The inbox needs no bound of its own: the broker
-never has more unacknowledged messages out to us than the session's receive maximum (MQTT 5) or
-its `max_inflight_messages` (3.1.1), and we acknowledge only after storing.
+takes them in batches (by size and by time). The broker never has more unacknowledged messages
+out to us than the session's receive maximum (MQTT 5, `IOC_INBOX_SIZE`) or its
+`max_inflight_messages` (3.1.1), and we acknowledge only after storing; the inbox bounds their
+bytes as well (`IOC_INBOX_MAX_BYTES`, collectors/inbox.py).
 
 With a `KpiRunner`, the same thread feeds it every stored batch (or, behind a `$share` group,
 every message through `KpiFeed`) and lets it evaluate KPIs and alerts about once a second
@@ -13,12 +14,12 @@ every message through `KpiFeed`) and lets it evaluate KPIs and alerts about once
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
 from collections.abc import Sequence
 
 from collectors.guard import Guard
+from collectors.inbox import Inbox
 from collectors.kpi_feed import KpiFeed
 from collectors.mqtt import MqttTransport
 from collectors.pipeline import Pipeline, Stopping
@@ -54,19 +55,18 @@ class Collector:
         metrics: PipelineMetrics | None = None,
     ) -> None:
         self.settings = settings
-        self._inbox: queue.SimpleQueue[Message] = queue.SimpleQueue()
-        # payload bytes in the inbox = taken in (network thread) - taken out (pipeline thread)
-        self._bytes_in = 0
-        self._bytes_out = 0
+        self.inbox = Inbox(settings.inbox_max_bytes)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.transport = MqttTransport(
             settings.mqtt,
             settings.mqtt_client_id,
             topic_filters(settings.mqtt_share_group),
-            self._receive,
+            self.inbox.put,
             protocol=settings.mqtt_protocol,
             receive_maximum=settings.inbox_size,
+            publish_window=settings.deadletter_inflight,
+            publish_wait_s=settings.deadletter_wait_ms / 1000,
         )
         self.kpis = kpis
         self.live = live
@@ -83,10 +83,12 @@ class Collector:
             stop_event=self._stop,
             on_stored=kpis.add if kpis is not None and not shared else None,
             metrics=metrics,
+            release=self.inbox.release,
+            probe_s=settings.storage_probe_ms / 1000,
             guard=Guard(load_sources(settings.sources_file or None), settings.max_future_s),
         )
         if metrics is not None:
-            metrics.watch_inbox(self._inbox.qsize, lambda: self._bytes_in - self._bytes_out)
+            metrics.watch_inbox(self.inbox.__len__, lambda: self.inbox.held_bytes)
         self._storage = storage
         self._live = live
         self.kpi_feed = (
@@ -94,10 +96,6 @@ class Collector:
             if kpis is not None and shared
             else None
         )
-
-    def _receive(self, message: Message) -> None:
-        self._bytes_in += len(message.payload)
-        self._inbox.put(message)
 
     def probes(self) -> dict[str, Probe]:
         """Readiness: the broker (subscribed), storage and live state answer."""
@@ -146,6 +144,7 @@ class Collector:
                     self.kpis.tick()
                     next_tick = time.monotonic() + period_s
         finally:
+            self.inbox.close()
             self.transport.stop()
             if self.kpi_feed is not None:
                 self.kpi_feed.stop()
@@ -182,29 +181,22 @@ class Collector:
     def _take_batch(self) -> list[Message]:
         """Up to batch_size messages; flushed early after batch_wait_ms, or as soon as the inbox
         stays empty for IDLE_GAP_S (the broker may be holding the rest back until we ack)."""
-        try:
-            first = self._inbox.get(timeout=0.1)
-        except queue.Empty:
+        first = self.inbox.get(timeout=0.1)
+        if first is None:
             return []
         batch = [first]
-        try:
-            return self._fill(batch)
-        finally:
-            self._bytes_out += sum(len(m.payload) for m in batch)
-
-    def _fill(self, batch: list[Message]) -> list[Message]:
         size = self.settings.batch_size
         deadline = time.monotonic() + self.settings.batch_wait_ms / 1000
-        get = self._inbox.get_nowait
         while len(batch) < size:
-            try:
-                batch.append(get())
-            except queue.Empty:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                try:
-                    batch.append(self._inbox.get(timeout=min(remaining, IDLE_GAP_S)))
-                except queue.Empty:
-                    break
+            more = self.inbox.take(size - len(batch))
+            if more:
+                batch += more
+                continue
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            message = self.inbox.get(timeout=min(remaining, IDLE_GAP_S))
+            if message is None:
+                break
+            batch.append(message)
         return batch

@@ -55,6 +55,8 @@ class MqttTransport:
         receive_maximum: int = 10_000,
         keepalive_s: int = 30,
         persistent: bool = True,
+        publish_window: int = 10_000,
+        publish_wait_s: float = 5.0,
     ) -> None:
         self.address = address
         self.topic_filters = list(topic_filters)
@@ -68,6 +70,12 @@ class MqttTransport:
         self._fatal: BrokerError | None = None
         self._stopping = False
         self._lock = threading.Lock()
+        # Our own QoS 1 publishes (dead letters) the broker has not acknowledged yet.
+        self._window = publish_window
+        self._publish_wait_s = publish_wait_s
+        self._unacked = 0
+        self._shedding = False
+        self._room = threading.Condition()
         self.client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
             client_id=client_id,
@@ -80,11 +88,14 @@ class MqttTransport:
         apply_tls(self.client, address)
         self.client.reconnect_delay_set(min_delay=1, max_delay=30)
         self.client.max_inflight_messages_set(1000)  # our own publishes (dead letters)
+        # paho's own queue is unbounded: `publish` bounds it (its 16-bit message ids would wrap
+        # past 65,535 outstanding and silently replace queued messages).
         self.client.max_queued_messages_set(0)
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
         self.client.on_subscribe = self._on_subscribe
+        self.client.on_publish = self._on_publish
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -145,8 +156,40 @@ class MqttTransport:
                 acked += 1
         return acked
 
-    def publish(self, topic: str, payload: bytes, qos: int = 1) -> None:
-        self.client.publish(topic, payload, qos=qos)
+    def publish(self, topic: str, payload: bytes) -> bool:
+        """Publish at QoS 1, back-pressured: while `publish_window` of our publishes await the
+        broker's acknowledgement, wait up to `publish_wait_s` for room. False when the message
+        was shed instead (the broker took none in that time; then nothing more waits until
+        room frees up) — the caller counts it, nothing is dropped silently."""
+        with self._room:
+            if self._unacked >= self._window:
+                if self._shedding:
+                    return False
+                deadline = time.monotonic() + self._publish_wait_s
+                while self._unacked >= self._window:
+                    left = deadline - time.monotonic()
+                    if left <= 0 or self._stopping:
+                        self._shedding = True
+                        log.warning(
+                            "%d dead letters unacknowledged by the broker for %.1f s: shedding",
+                            self._unacked,
+                            self._publish_wait_s,
+                        )
+                        return False
+                    self._room.wait(left)
+            self._unacked += 1
+        info = self.client.publish(topic, payload, qos=1)
+        # NO_CONN: queued by paho, sent when we are connected again (it counts as unacked).
+        if info.rc not in (mqtt.MQTT_ERR_SUCCESS, mqtt.MQTT_ERR_NO_CONN):
+            with self._room:
+                self._unacked -= 1
+            log.warning("dead letter not published: %s", mqtt.error_string(info.rc))
+            return False
+        return True
+
+    @property
+    def unacked_publishes(self) -> int:
+        return self._unacked
 
     # -- paho callbacks (network thread) ----------------------------------------------------
 
@@ -212,6 +255,20 @@ class MqttTransport:
         if self._connected.is_set() and not self._stopping:
             log.warning("MQTT connection lost (%s); reconnecting", reason_code.getName())
         self._connected.clear()
+
+    def _on_publish(
+        self,
+        client: mqtt.Client,
+        userdata: object,
+        mid: int,
+        reason_code: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
+        with self._room:
+            self._unacked = max(0, self._unacked - 1)
+            if self._unacked < self._window // 2:
+                self._shedding = False
+            self._room.notify_all()
 
     def _on_message(self, client: mqtt.Client, userdata: object, msg: mqtt.MQTTMessage) -> None:
         self._on_message_cb(

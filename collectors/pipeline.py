@@ -3,11 +3,14 @@
 One batch at a time, in arrival order:
 
 1. decode every message (a rejected one becomes a `Rejection`, counted by reason);
-2. write all readings to storage — retrying with capped backoff while it is unavailable (nothing
-   is acknowledged meanwhile, so nothing can be lost and memory stays bounded by the broker's
-   in-flight window); a batch the storage refuses as bad data is bisected until the offending
+2. write all readings to storage — while it is unavailable, probing its health every
+   `probe_s` and retrying as soon as it answers (nothing is acknowledged meanwhile, so nothing
+   can be lost; memory stays bounded by the broker's in-flight window and the inbox's bytes);
+   a batch the storage refuses as bad data is bisected until the offending
    readings are found and dead-lettered (`storage_rejected`), the rest stored;
-3. dead letters are published to `ioc/deadletter/<feed>` and kept in the live state's stream;
+3. dead letters are published to `ioc/deadletter/<feed>` (back-pressured by the transport; what
+   it sheds is counted as `deadletter_dropped`, never silent) and kept in the live state's
+   stream;
 4. the live state is updated; if it is unreachable the update is merged into a bounded backlog
    applied when it is back (storage writes and acks go on);
 5. the stored readings are handed to `on_stored` (the KPI engine);
@@ -31,11 +34,17 @@ import orjson
 from collectors.decode import decode
 from collectors.guard import Guard
 from collectors.topics import feed_of
-from ioc.errors import LiveStateError, PayloadRejected, StorageRejected, StorageUnavailable
+from ioc.errors import (
+    LiveStateError,
+    PayloadRejected,
+    StorageError,
+    StorageRejected,
+    StorageUnavailable,
+)
 from ioc.feeds import FEEDS
 from ioc.live import LiveState, LiveUpdate
 from ioc.metrics import PipelineMetrics
-from ioc.model import DEADLETTER_PAYLOAD_MAX, NS_PER_MS, Message, Reading, Rejection
+from ioc.model import NS_PER_MS, Message, Reading, Rejection
 from ioc.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -43,6 +52,7 @@ log = logging.getLogger(__name__)
 UNKNOWN_DISTRICT = "unknown"
 DEADLETTER_TOPICS = {name: spec.deadletter_topic for name, spec in FEEDS.items()}
 DEADLETTER_UNKNOWN = "ioc/deadletter/unknown"
+DEADLETTER_DROPPED = "deadletter_dropped"  # live counter: dead letters the transport shed
 
 
 class Stopping(Exception):
@@ -59,6 +69,8 @@ class PipelineStats:
     acked: int = 0
     storage_retries: int = 0
     live_failures: int = 0
+    deadletter_dropped: int = 0
+    storage_probes: int = 0
 
 
 class Pipeline:
@@ -67,14 +79,16 @@ class Pipeline:
         storage: Storage,
         live: LiveState,
         *,
-        publish: Callable[[str, bytes], None],
+        publish: Callable[[str, bytes], bool | None],
         ack: Callable[[Sequence[Message]], int],
         window_len: int = 120,
         stop_event: threading.Event | None = None,
         max_backoff_s: float = 30.0,
+        probe_s: float = 0.5,
         on_stored: Callable[[list[Reading]], None] | None = None,
         metrics: PipelineMetrics | None = None,
         guard: Guard | None = None,
+        release: Callable[[Sequence[Message]], None] | None = None,
     ) -> None:
         self.storage = storage
         self.live = live
@@ -83,8 +97,10 @@ class Pipeline:
         self._window_len = window_len
         self._stop = stop_event or threading.Event()
         self._max_backoff_s = max_backoff_s
+        self._probe_s = probe_s
         self._on_stored = on_stored
         self._guard = guard
+        self._release = release
         self._backlog = LiveUpdate(window_len=window_len)
         self._districts: dict[str, str] = {}
         self.stats = PipelineStats()
@@ -120,11 +136,24 @@ class Pipeline:
                 origins.append(index)
 
         stored = self._store(readings, origins, batch, rejections)
+        if self._release is not None:
+            # Stored or rejected (capped copies): the payloads' bytes are free for the network
+            # thread again before we wait for room to publish dead letters.
+            self._release(batch)
         counters: Counter[str] = Counter({f"received:{f}": n for f, n in received.items()})
+        dropped = 0
         for rejection in rejections:
             counters[f"rejected:{rejection.feed}:{rejection.reason}"] += 1
             topic = DEADLETTER_TOPICS.get(rejection.feed, DEADLETTER_UNKNOWN)
-            self._publish(topic, _deadletter(rejection))
+            if self._publish(topic, _deadletter(rejection)) is False:
+                dropped += 1
+        if dropped:
+            # Shed by the transport (the broker did not take them in time): never silently.
+            counters[DEADLETTER_DROPPED] += dropped
+            self.stats.deadletter_dropped += dropped
+            log.warning(
+                "%d dead letters not published (counted as %s)", dropped, DEADLETTER_DROPPED
+            )
         for measurement, n in Counter(r.measurement for r in stored).items():
             counters[f"stored:{measurement}"] += n
 
@@ -193,8 +222,10 @@ class Pipeline:
         )
 
     def _write_retrying(self, readings: list[Reading]) -> None:
-        """Write, retrying with capped backoff; logs one line when storage goes away and one
-        when it is back (each retry at DEBUG)."""
+        """Write until it succeeds. While storage does not answer at all, a cheap health probe
+        (`ping`) asks every `probe_s` and the write is retried the moment it answers — so a
+        backlog starts draining within `probe_s` of storage coming back, however long it was
+        down. Only writes that fail while storage answers back off, up to `max_backoff_s`."""
         delay = 0.2
         retries = 0
         while True:
@@ -211,17 +242,38 @@ class Pipeline:
                 retries += 1
                 if self.metrics is not None:
                     self.metrics.storage_retries.inc()
-                level = logging.WARNING if retries == 1 else logging.DEBUG
-                log.log(
-                    level,
-                    "storage unavailable (%s); retrying (backoff up to %.0f s), "
-                    "nothing acknowledged meanwhile",
-                    exc,
-                    self._max_backoff_s,
-                )
-                if self._stop.wait(delay):
-                    raise Stopping from None
-                delay = min(delay * 2, self._max_backoff_s)
+                if self._answers():
+                    log.log(
+                        logging.WARNING if retries == 1 else logging.DEBUG,
+                        "storage write failed (%s); retrying in %.1f s, nothing acknowledged",
+                        exc,
+                        delay,
+                    )
+                    if self._stop.wait(delay):
+                        raise Stopping from None
+                    delay = min(delay * 2, self._max_backoff_s)
+                else:
+                    log.log(
+                        logging.WARNING if retries == 1 else logging.DEBUG,
+                        "storage unavailable (%s); probing every %.1f s, nothing acknowledged",
+                        exc,
+                        self._probe_s,
+                    )
+                    self._wait_until_storage_answers()
+                    delay = 0.2
+
+    def _answers(self) -> bool:
+        self.stats.storage_probes += 1
+        try:
+            self.storage.ping()
+        except StorageError:
+            return False
+        return True
+
+    def _wait_until_storage_answers(self) -> None:
+        while not self._answers():
+            if self._stop.wait(self._probe_s):
+                raise Stopping from None
 
     def _apply_live(self, update: LiveUpdate) -> None:
         if self._backlog:
@@ -243,13 +295,8 @@ class Pipeline:
 
 
 def _rejection(feed: str, message: Message, exc: PayloadRejected) -> Rejection:
-    return Rejection(
-        feed=feed,
-        topic=message.topic,
-        reason=exc.reason,
-        detail=exc.detail,
-        payload=message.payload[:DEADLETTER_PAYLOAD_MAX],
-        received_ns=message.received_ns,
+    return Rejection.of(
+        feed, message.topic, exc.reason, exc.detail, message.payload, message.received_ns
     )
 
 

@@ -69,15 +69,21 @@ class Message:
     epoch: int = 0  # which connection delivered it (acks from an old connection are void)
 
 
-# A rejection keeps at most this much of the refused payload: the dead-letter topic and stream
-# show an integrator what was sent without holding 64 KiB per bad message.
+# A rejection keeps at most this much of the refused payload, topic and detail: the dead-letter
+# topic and stream show an integrator what was sent without holding 64 KiB per bad message (or a
+# 60 KB topic: the broker lets a topic be as long as its packet). So one dead letter is at most
+# DEADLETTER_ENTRY_MAX bytes of text, and the stream's total is bounded in bytes too.
 DEADLETTER_PAYLOAD_MAX = 2048
+DEADLETTER_TOPIC_MAX = 256
+DEADLETTER_DETAIL_MAX = 512
+DEADLETTER_ENTRY_MAX = DEADLETTER_PAYLOAD_MAX + DEADLETTER_TOPIC_MAX + DEADLETTER_DETAIL_MAX + 256
 
 
 @dataclass(frozen=True, slots=True)
 class Rejection:
-    """A message that could not be used, with the reason it was refused (its payload cut to
-    `DEADLETTER_PAYLOAD_MAX` bytes)."""
+    """A message that could not be used, with the reason it was refused (its payload, topic and
+    detail cut to `DEADLETTER_PAYLOAD_MAX`, `DEADLETTER_TOPIC_MAX` and `DEADLETTER_DETAIL_MAX`;
+    build it with `Rejection.of`)."""
 
     feed: str
     topic: str
@@ -86,3 +92,24 @@ class Rejection:
     payload: bytes
     received_ns: int
     extra: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(
+        cls, feed: str, topic: str, reason: str, detail: str, payload: bytes, received_ns: int
+    ) -> Rejection:
+        """A rejection with everything cut to its cap (a cut says how long the original was)."""
+        return cls(
+            feed=feed,
+            topic=_cut(topic, DEADLETTER_TOPIC_MAX),
+            reason=reason,
+            detail=_cut(detail, DEADLETTER_DETAIL_MAX),
+            payload=payload[:DEADLETTER_PAYLOAD_MAX],
+            received_ns=received_ns,
+        )
+
+
+def _cut(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    note = f"… ({len(text):,} characters)"
+    return text[: limit - len(note)] + note

@@ -7,9 +7,18 @@
 from __future__ import annotations
 
 from ioc.live.base import LiveState, LiveUpdate
+from ioc.model import DEADLETTER_ENTRY_MAX
 from ioc.settings import Settings
 
-__all__ = ["LiveState", "LiveUpdate", "open_live_state"]
+__all__ = ["LiveState", "LiveUpdate", "deadletter_capacity", "open_live_state"]
+
+
+def deadletter_capacity(settings: Settings) -> int:
+    """How many dead letters the stream keeps: `IOC_DEADLETTER_MAXLEN`, fewer if that many
+    entries of the largest size (`DEADLETTER_ENTRY_MAX`) would pass `IOC_DEADLETTER_MAX_BYTES`."""
+    return max(
+        10, min(settings.deadletter_maxlen, settings.deadletter_max_bytes // DEADLETTER_ENTRY_MAX)
+    )
 
 
 def open_live_state(settings: Settings) -> LiveState:
@@ -20,10 +29,10 @@ def open_live_state(settings: Settings) -> LiveState:
         return RedisLiveState(
             settings.redis_url,
             window_len=settings.window_len,
-            deadletter_maxlen=settings.deadletter_maxlen,
+            deadletter_maxlen=deadletter_capacity(settings),
         )
     from ioc.live.memory import MemoryLiveState
 
     return MemoryLiveState(
-        window_len=settings.window_len, deadletter_maxlen=settings.deadletter_maxlen
+        window_len=settings.window_len, deadletter_maxlen=deadletter_capacity(settings)
     )

@@ -6,7 +6,8 @@
     ioc:district                hash  source -> district slug
     ioc:win:<source>:<field>    list  "ms value" strings, oldest first, at most window_len
     ioc:counters                hash  counter name -> integer
-    ioc:deadletter              stream, bounded (MAXLEN ~): feed, topic, reason, detail, payload
+    ioc:deadletter              stream, bounded (MAXLEN ~, in entries and so in bytes: each
+                                entry capped, see ioc.model): feed, topic, reason, detail, payload
     ioc:kpis                    string JSON {"ts": ms, "values": [KpiValue.to_dict(), ...]}
     ioc:alerts                  string JSON [alert state, ...]
     ioc:ack_requests            list of JSON {"alert_id", "by", "comment", "at_ms"} (FIFO)
@@ -27,7 +28,13 @@ from redis.retry import Retry
 
 from ioc.errors import LiveStateError
 from ioc.live.base import LiveUpdate
-from ioc.model import DEADLETTER_PAYLOAD_MAX, NS_PER_MS, Reading
+from ioc.model import (
+    DEADLETTER_DETAIL_MAX,
+    DEADLETTER_PAYLOAD_MAX,
+    DEADLETTER_TOPIC_MAX,
+    NS_PER_MS,
+    Reading,
+)
 
 PREFIX = "ioc:"
 
@@ -111,9 +118,9 @@ class RedisLiveState:
                 f"{PREFIX}deadletter",
                 {
                     "feed": rejection.feed,
-                    "topic": rejection.topic,
+                    "topic": rejection.topic[:DEADLETTER_TOPIC_MAX],
                     "reason": rejection.reason,
-                    "detail": rejection.detail,
+                    "detail": rejection.detail[:DEADLETTER_DETAIL_MAX],
                     "payload": rejection.payload[:DEADLETTER_PAYLOAD_MAX],
                     "received_ms": rejection.received_ns // NS_PER_MS,
                 },

@@ -130,3 +130,43 @@ def test_acks_from_an_earlier_connection_are_void(mosquitto):
         assert inbox.get(timeout=10).payload == b"x"  # the broker redelivers it instead
     finally:
         transport.stop()
+
+
+def test_dead_letter_publishing_is_bounded_and_sheds_only_what_it_reports(mosquitto):
+    """Defect 3: `publish` ignored paho's outcome, and past 65,535 outstanding messages paho's
+    16-bit ids wrapped — rejections counted, never published. Now at most `publish_window` wait
+    for the broker's acknowledgement; with the broker frozen the rest are refused (False, for
+    the pipeline to count as `deadletter_dropped`), and publishing resumes once it acks."""
+    import os
+    import signal
+
+    received = []
+    watcher = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    watcher.on_message = lambda c, u, m: received.append(m.payload)
+    watcher.connect("127.0.0.1", mosquitto.port)
+    watcher.subscribe("ioc/deadletter/#", qos=1)
+    watcher.loop_start()
+    address = parse_mqtt_url(mosquitto.url)
+    transport = MqttTransport(
+        address, "dl", ["ioc/sensor/#"], lambda m: None, publish_window=50, publish_wait_s=0.3
+    )
+    transport.start()
+    try:
+        assert transport.wait_connected(10)
+        assert transport.publish("ioc/deadletter/sensor", b"first")
+        wait_until(lambda: received == [b"first"], message="watcher subscribed")
+        os.kill(mosquitto.pid, signal.SIGSTOP)
+        try:
+            outcomes = [transport.publish("ioc/deadletter/sensor", b"%d" % i) for i in range(200)]
+        finally:
+            os.kill(mosquitto.pid, signal.SIGCONT)
+        assert outcomes.count(True) == 50 and outcomes.count(False) == 150
+        assert outcomes[:50] == [True] * 50  # the first ones went, the rest were refused
+        wait_until(lambda: transport.unacked_publishes == 0, timeout=10, message="acked")
+        assert all(transport.publish("ioc/deadletter/sensor", b"after") for _ in range(10))
+        wait_until(lambda: len(received) == 61, timeout=10, message="all published arrived")
+        assert received[1:51] == [b"%d" % i for i in range(50)]
+    finally:
+        transport.stop()
+        watcher.loop_stop()
+        watcher.disconnect()

@@ -42,6 +42,7 @@ class Harness:
             ack=self.ack,
             stop_event=self.stop,
             max_backoff_s=0.2,
+            probe_s=0.05,
         )
 
     def ack(self, messages):
@@ -149,12 +150,44 @@ def test_storage_outage_keeps_retrying_and_never_acks(served, influxdb):
     worker = threading.Thread(target=run)
     worker.start()
     wait_until(
-        lambda: harness.pipeline.stats.storage_retries >= 3,
+        lambda: harness.pipeline.stats.storage_probes >= 3,
         timeout=10,
-        message="pipeline did not retry",
+        message="pipeline did not probe storage",
     )
+    assert harness.pipeline.stats.storage_retries >= 1
     harness.stop.set()
     worker.join(10)
     assert errors and isinstance(errors[0], Stopping)
     assert harness.acked == []
     influxdb.start()
+
+
+def test_after_an_outage_the_write_is_retried_as_soon_as_storage_answers(harness, influxdb):
+    """Defect 8: retries backed off to 30 s, so a 60 s outage took 45 s to catch up. Now a cheap
+    probe runs every `probe_s` (0.05 s here) and the write follows as soon as it answers."""
+    influxdb.stop()
+    done = threading.Event()
+    worker = threading.Thread(target=lambda: (harness.pipeline.process([sensor(1)]), done.set()))
+    worker.start()
+    # Long enough for the old doubling backoff (0.2 s → 30 s cap) to reach 6.4 s between tries.
+    wait_until(lambda: harness.pipeline.stats.storage_probes >= 40, timeout=30, message="probes")
+    probes = harness.pipeline.stats.storage_probes
+    influxdb.start()
+    assert done.wait(30), "not stored after storage came back"
+    # Stored right after the first probes that found it answering — not after a long backoff.
+    assert harness.pipeline.stats.storage_probes - probes <= 5
+    assert harness.acked == [1]
+    worker.join(10)
+
+
+def test_dead_letters_the_transport_sheds_are_counted(harness):
+    harness.pipeline._publish = lambda topic, payload: False  # the transport refused them
+    bad = [
+        Message("ioc/sensor/hoa-an/air-02", b"{", T0_MS * 1_000_000, mid=i, qos=1) for i in range(3)
+    ]
+    harness.pipeline.process([*bad, sensor(1)])
+    assert harness.pipeline.stats.deadletter_dropped == 3
+    counters = harness.live.counters()
+    assert counters["deadletter_dropped"] == 3
+    assert counters["rejected:sensor:bad_json"] == 3
+    assert harness.acked == [0, 1, 2, 1]
