@@ -162,7 +162,8 @@ def test_storage_outage_keeps_retrying_and_never_acks(served, influxdb):
     influxdb.start()
 
 
-def test_after_an_outage_the_write_is_retried_as_soon_as_storage_answers(harness, influxdb):
+def test_after_an_outage_the_write_is_retried_as_soon_as_storage_answers(served, influxdb):
+    harness = served
     """Defect 8: retries backed off to 30 s, so a 60 s outage took 45 s to catch up. Now a cheap
     probe runs every `probe_s` (0.05 s here) and the write follows as soon as it answers."""
     influxdb.stop()
