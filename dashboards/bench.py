@@ -16,9 +16,11 @@ On its own InfluxDB (1.6 + v2 shim), Redis and SQLite file (temporary, free loop
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import statistics
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -26,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import urllib3
 
 from ioc.devservices import InfluxDB, Redis
 from ioc.live.base import LiveState, LiveUpdate
@@ -136,6 +139,38 @@ def _raw_chunks(
         yield chunk
 
 
+def _raw_lines(srcs: list[Source], start_ns: int, end_ns: int, interval_s: int) -> Iterator[bytes]:
+    """The same points as `_raw_chunks`, as InfluxDB line protocol (no `Reading`s: faster)."""
+    by_kind = {k: [s for s in srcs if s.kind == k] for k in KINDS}
+    step = 6 * 3600 * NS_PER_S
+    for at in range(start_ns, end_ns, step):
+        t_ns = np.arange(at, min(end_ns, at + step), interval_s * NS_PER_S, dtype=np.int64)
+        t_s = t_ns // NS_PER_S
+        times = t_ns.tolist()
+        for kind, group in by_kind.items():
+            if not group:
+                continue
+            index = np.array([s.index for s in group])
+            columns = [values(f, index, t_s).tolist() for f in FIELDS[kind]]
+            lines: list[str] = []
+            for row, src in enumerate(group):
+                fmt = (
+                    f"sensor,district={src.district},kind={kind},source={src.name} "
+                    + ",".join(f"{f}=%r" for f in FIELDS[kind])
+                    + " %d"
+                )
+                lines += map(fmt.__mod__, zip(*(c[row] for c in columns), times, strict=True))
+            yield "\n".join(lines).encode()
+
+
+def _hourly_lines(chunk: list[Reading]) -> bytes:
+    """Imported hourly buckets as InfluxDB line protocol (`sensor_1h`, with means)."""
+    from ioc.storage.influx_rollups import with_means
+    from ioc.storage.lineprotocol import to_lines
+
+    return to_lines([with_means(r, HOUR_S) for r in chunk])
+
+
 def _hourly_rollups(
     srcs: list[Source], start_ns: int, end_ns: int, interval_s: int
 ) -> Iterator[list[Reading]]:
@@ -175,24 +210,37 @@ def load(
     interval_s: int,
     progress: Progress,
     label: str,
+    write_lines: Callable[[bytes, str], None] | None = None,
 ) -> dict[str, float]:
+    """Load the synthetic history; `write_lines(body, rp)` writes line protocol straight to
+    InfluxDB (faster than `Storage.write`, which is not what is measured here)."""
     end = now_ns - now_ns % (interval_s * NS_PER_S)
     raw_start = end - raw_days * DAY_NS
     first_day = (end - days * DAY_NS) // DAY_NS * DAY_NS
     began = time.monotonic()
     points = 0
-    for chunk in _raw_chunks(srcs, raw_start, end, interval_s):
-        for at in range(0, len(chunk), 50_000):
-            storage.write(chunk[at : at + 50_000])
-        points += len(chunk)
+    if write_lines is not None:
+        for body in _raw_lines(srcs, raw_start, end, interval_s):
+            write_lines(body, "")
+            points += body.count(b"\n") + 1
+    else:
+        for chunk in _raw_chunks(srcs, raw_start, end, interval_s):
+            for at in range(0, len(chunk), 50_000):
+                storage.write(chunk[at : at + 50_000])
+            points += len(chunk)
     raw_s = time.monotonic() - began
     progress(f"{label}: {points:,} raw points in {raw_s:.0f} s")
     began = time.monotonic()
     old_end = raw_start - raw_start % DAY_NS
     rollups = 0
     if days > raw_days:
+        if write_lines is not None:
+            storage.import_rollups(HOUR_S, [])  # creates the rollup retention policy
         for chunk in _hourly_rollups(srcs, first_day, old_end, interval_s):
-            storage.import_rollups(HOUR_S, chunk)
+            if write_lines is not None:
+                write_lines(_hourly_lines(chunk), "rollup")
+            else:
+                storage.import_rollups(HOUR_S, chunk)
             rollups += len(chunk)
     for width in (FIVE_MIN_S, HOUR_S):
         storage.set_rollup_done(width, old_end)
@@ -217,6 +265,7 @@ def measure(
     days: int,
     raw_days: int,
     repeat: int,
+    browser: bool = False,
 ) -> None:
     from dashboards.app import create_app
     from dashboards.drilldown import compute_view
@@ -277,6 +326,50 @@ def measure(
 
     run.timings.measure("latest", live_latest, repeat)
     run.references.measure("latest", scan_latest, max(2, repeat // 8))
+    if browser:
+        names = [n for n, d in RANGES.items() if d <= days and n in ("24h", "90d", "30d")]
+        browser_timings(run.timings, app.server, names, max(3, repeat // 4))
+
+
+def browser_timings(timings: Timings, server: Any, ranges: list[str], repeat: int) -> None:
+    """Headless Chromium at 1920×1080: navigation to the environment page until its history
+    chart has its traces drawn (`browser_<range>`); the first load of each range is a warm-up."""
+    from selenium import webdriver
+    from werkzeug.serving import make_server
+
+    from dashboards import ids
+    from ioc.devservices.wait import wait_until
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    http = make_server("127.0.0.1", 0, server, threaded=True)
+    thread = threading.Thread(target=http.serve_forever, name="bench-http", daemon=True)
+    thread.start()
+    options = webdriver.ChromeOptions()
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1920,1080"):
+        options.add_argument(arg)  # type: ignore[no-untyped-call]
+    driver = webdriver.Chrome(options=options)
+    graph = ids.page_part("environment", ids.HISTORY)
+    script = f"return document.querySelectorAll('#{graph} .scatterlayer .trace').length"
+
+    def drawn() -> Any:
+        return driver.execute_script(script)  # type: ignore[no-untyped-call]
+
+    try:
+        for name in ranges:
+            url = f"http://127.0.0.1:{http.server_port}/environment?range={name}"
+            for i in range(repeat + 1):
+                driver.get("about:blank")
+                began = time.perf_counter()
+                driver.get(url)
+                wait_until(drawn, timeout=60, interval=0.01, message=f"history chart of {url}")
+                if i:
+                    timings.samples.setdefault(f"browser_{name}", []).append(
+                        (time.perf_counter() - began) * 1000
+                    )
+    finally:
+        driver.quit()
+        http.shutdown()
+        thread.join(timeout=10)
 
 
 def feed_live(live: LiveState, srcs: list[Source], now_ns: int) -> None:
@@ -306,6 +399,7 @@ def run_history(
     repeat: int,
     backends: tuple[str, ...],
     progress: Progress,
+    browser: bool = True,
 ) -> dict[str, BackendRun]:
     srcs = sources(n_sources)
     now_ns = time.time_ns()
@@ -322,11 +416,11 @@ def run_history(
                         influxdb.create_database("ioc")
                         storage: Storage = InfluxStorage(influxdb.url, "bench", "ioc", "ioc")
                         _one(run, storage, live, srcs, now_ns, days, raw_days, interval_s,
-                             repeat, progress)  # fmt: skip
+                             repeat, progress, browser, _engine_writer(influxdb))  # fmt: skip
                 else:
                     storage = SqliteStorage(work / "ioc.sqlite3")
                     _one(run, storage, live, srcs, now_ns, days, raw_days, interval_s, repeat,
-                         progress)  # fmt: skip
+                         progress, browser, None)  # fmt: skip
                 runs[name] = run
             live.close()
     return runs
@@ -343,13 +437,29 @@ def _one(
     interval_s: int,
     repeat: int,
     progress: Progress,
+    browser: bool,
+    write_lines: Callable[[bytes, str], None] | None,
 ) -> None:
     try:
-        run.load_s = load(storage, srcs, now_ns, days, raw_days, interval_s, progress, run.name)
+        run.load_s = load(
+            storage, srcs, now_ns, days, raw_days, interval_s, progress, run.name, write_lines
+        )
         progress(f"{run.name}: querying")
-        measure(run, storage, live, srcs, now_ns, days, raw_days, repeat)
+        measure(run, storage, live, srcs, now_ns, days, raw_days, repeat, browser)
     finally:
         storage.close()
+
+
+def _engine_writer(influxdb: InfluxDB) -> Callable[[bytes, str], None]:
+    http = urllib3.PoolManager(timeout=urllib3.Timeout(total=300), retries=False)
+
+    def write(body: bytes, rp: str) -> None:
+        url = f"{influxdb.engine_url}/write?db=ioc&precision=ns" + (f"&rp={rp}" if rp else "")
+        response = http.request("POST", url, body=body)
+        if response.status != 204:
+            raise RuntimeError(f"InfluxDB /write: {response.status} {response.data[:300]!r}")
+
+    return write
 
 
 def summary(n_sources: int, days: int, runs: dict[str, BackendRun]) -> dict[str, Any]:

@@ -37,6 +37,7 @@ def bench_history(
     interval_s: int = typer.Option(60, "--interval", help="seconds between a source's points"),
     repeat: int = typer.Option(20, help="runs of each query"),
     backend: str = typer.Option("influxdb,sqlite", help="influxdb and/or sqlite, comma-separated"),
+    browser: bool = typer.Option(True, help="also time page → drawn chart in headless Chromium"),
 ) -> None:
     """Drill-down query latency (p50/p95) on synthetic history, beside the raw-point queries."""
     import logging
@@ -59,6 +60,7 @@ def bench_history(
         interval_s=interval_s,
         repeat=repeat,
         backends=backends,
+        browser=browser,
         progress=lambda line: typer.echo(f"… {line}", err=True),
     )
     typer.echo(

@@ -81,39 +81,42 @@ def partial_rows(
 
 
 def roll_up_query(measurement: str, types: Mapping[str, str], width_s: int, span: TimeRange) -> str:
-    selects = []
+    """One statement per field (a series answers only for the fields it has: no null columns)."""
+    statements = []
     for name, kind in sorted(types.items()):
         field = influxql.ident(name)
         wanted = ("min", "max", "sum", "count") if kind in NUMERIC else ("count",)
-        selects += [f'{agg}({field}) AS "{name}_{agg}"' for agg in wanted]
-    return (
-        f"SELECT {', '.join(selects)} FROM {quoted(measurement)}"
-        f"{influxql.where_clause(span, None)} GROUP BY time({width_s}s), * fill(none)"
-    )
+        select = ", ".join(f'{agg}({field}) AS "{name}_{agg}"' for agg in wanted)
+        statements.append(
+            f"SELECT {select} FROM {quoted(measurement)}"
+            f"{influxql.where_clause(span, None)} GROUP BY time({width_s}s), * fill(none)"
+        )
+    return "; ".join(statements)
 
 
-def rollup_readings(series: list[dict[str, Any]], measurement: str, width_s: int) -> list[Reading]:
-    """The tier's points from a `roll_up_query` answer (epoch ns)."""
+def rollup_readings(
+    answers: list[list[dict[str, Any]]], measurement: str, width_s: int
+) -> list[Reading]:
+    """The tier's points from a `roll_up_query` answer (epoch ns), one per series and bucket."""
     name = rollup_name(measurement, width_s)
-    readings = []
-    for one in series:
-        tags = {k: v for k, v in (one.get("tags") or {}).items() if v}
-        columns = one["columns"]
-        for row in one["values"]:
-            fields: dict[str, float | int] = {}
-            for column, value in zip(columns[1:], row[1:], strict=True):
-                if value is None:
+    points: dict[tuple[tuple[tuple[str, str], ...], int], dict[str, float | int]] = {}
+    for series_list in answers:
+        for one in series_list:
+            tags = tuple(sorted((k, v) for k, v in (one.get("tags") or {}).items() if v))
+            columns = one["columns"][1:]
+            for row in one["values"]:
+                count_at = next(i for i, c in enumerate(columns) if c.endswith("_count"))
+                count = row[1 + count_at]
+                if not count:
                     continue
-                fields[column] = int(value) if column.endswith("_count") else float(value)
-            for column, count in list(fields.items()):
-                if column.endswith("_count") and count:
-                    base = column[: -len("_count")]
-                    if base + "_sum" in fields:
-                        fields[base + "_mean"] = float(fields[base + "_sum"]) / count
-            fields = {k: v for k, v in fields.items() if not (k.endswith("_count") and v == 0)}
-            if any(k.endswith("_count") for k in fields):
-                readings.append(Reading(name, int(row[0]), tags, fields))
-    return readings
+                fields = points.setdefault((tags, int(row[0])), {})
+                for column, value in zip(columns, row[1:], strict=True):
+                    if value is not None:
+                        fields[column] = int(value) if column.endswith("_count") else float(value)
+                base = columns[count_at][: -len("_count")]
+                if base + "_sum" in fields:
+                    fields[base + "_mean"] = float(fields[base + "_sum"]) / count
+    return [Reading(name, t, dict(tags), fields) for (tags, t), fields in points.items()]
 
 
 def done_from(series: list[dict[str, Any]]) -> dict[int, int]:

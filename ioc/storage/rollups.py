@@ -172,7 +172,7 @@ class RollupStore(Protocol):
         """Raw points (and the 5-min tier) older than `raw_days` go; 0 keeps them forever."""
 
 
-def rebuild(store: RollupStore, time_range: TimeRange, *, chunk_s: int = 86400) -> int:
+def rebuild(store: RollupStore, time_range: TimeRange, *, chunk_s: int = 6 * 3600) -> int:
     """Recompute every tier over the range (widened to whole hours), in chunks; rows written.
 
     The watermarks move up to the range's end when they were below it."""
