@@ -38,7 +38,7 @@ from ioc.places import DISTRICTS
 from ioc.settings import load_settings
 from ioc.storage.base import Storage, TimeRange
 from ioc.storage.influx import InfluxStorage
-from ioc.storage.rollups import FIVE_MIN_S, HOUR_S, rebuild
+from ioc.storage.rollups import HOUR_S, SIX_HOURS_S, TIERS, rebuild
 from ioc.storage.sqlite import SqliteStorage
 
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -163,23 +163,24 @@ def _raw_lines(srcs: list[Source], start_ns: int, end_ns: int, interval_s: int) 
             yield "\n".join(lines).encode()
 
 
-def _hourly_lines(chunk: list[Reading]) -> bytes:
-    """Imported hourly buckets as InfluxDB line protocol (`sensor_1h`, with means)."""
+def _tier_lines(chunk: list[Reading], width_s: int) -> bytes:
+    """Imported tier buckets as InfluxDB line protocol (`sensor_1h`…, with means)."""
     from ioc.storage.influx_rollups import with_means
     from ioc.storage.lineprotocol import to_lines
 
-    return to_lines([with_means(r, HOUR_S) for r in chunk])
+    return to_lines([with_means(r, width_s) for r in chunk])
 
 
-def _hourly_rollups(
-    srcs: list[Source], start_ns: int, end_ns: int, interval_s: int
+def _tier_rollups(
+    srcs: list[Source], start_ns: int, end_ns: int, interval_s: int, width_s: int
 ) -> Iterator[list[Reading]]:
-    """Hourly tier buckets of the same series (as if rolled up before the raw points expired)."""
+    """Tier buckets of the same series (as if rolled up before the raw points expired)."""
     by_kind = {k: [s for s in srcs if s.kind == k] for k in KINDS}
-    per_hour = 3600 // interval_s
+    per_bucket = width_s // interval_s
+    buckets = 86400 // width_s
     for day in range(start_ns, end_ns, DAY_NS):
         t_s = np.arange(day, day + DAY_NS, interval_s * NS_PER_S, dtype=np.int64) // NS_PER_S
-        hours = [day + h * 3600 * NS_PER_S for h in range(24)]
+        starts = [day + b * width_s * NS_PER_S for b in range(buckets)]
         chunk: list[Reading] = []
         for kind, group in by_kind.items():
             if not group:
@@ -187,17 +188,17 @@ def _hourly_rollups(
             index = np.array([s.index for s in group])
             parts = {}
             for f in FIELDS[kind]:
-                v = values(f, index, t_s).reshape(len(group), 24, per_hour)
-                parts[f] = (v.min(axis=2), v.max(axis=2), v.sum(axis=2))
+                v = values(f, index, t_s).reshape(len(group), buckets, per_bucket)
+                parts[f] = (v.min(axis=2).tolist(), v.max(axis=2).tolist(), v.sum(axis=2).tolist())
             for row, src in enumerate(group):
-                for h, hour_ns in enumerate(hours):
+                for b, bucket_ns in enumerate(starts):
                     fields: dict[str, float | int] = {}
                     for f, (lo, hi, total) in parts.items():
-                        fields[f + "_min"] = float(lo[row, h])
-                        fields[f + "_max"] = float(hi[row, h])
-                        fields[f + "_sum"] = float(total[row, h])
-                        fields[f + "_count"] = per_hour
-                    chunk.append(Reading("sensor", hour_ns, src.tags, fields))
+                        fields[f + "_min"] = lo[row][b]
+                        fields[f + "_max"] = hi[row][b]
+                        fields[f + "_sum"] = total[row][b]
+                        fields[f + "_count"] = per_bucket
+                    chunk.append(Reading("sensor", bucket_ns, src.tags, fields))
         yield chunk
 
 
@@ -236,16 +237,17 @@ def load(
     if days > raw_days:
         if write_lines is not None:
             storage.import_rollups(HOUR_S, [])  # creates the rollup retention policy
-        for chunk in _hourly_rollups(srcs, first_day, old_end, interval_s):
-            if write_lines is not None:
-                write_lines(_hourly_lines(chunk), "rollup")
-            else:
-                storage.import_rollups(HOUR_S, chunk)
-            rollups += len(chunk)
-    for width in (FIVE_MIN_S, HOUR_S):
+        for width in (HOUR_S, SIX_HOURS_S):
+            for chunk in _tier_rollups(srcs, first_day, old_end, interval_s, width):
+                if write_lines is not None:
+                    write_lines(_tier_lines(chunk, width), "rollup")
+                else:
+                    storage.import_rollups(width, chunk)
+                rollups += len(chunk)
+    for width in TIERS:
         storage.set_rollup_done(width, old_end)
     import_s = time.monotonic() - began
-    progress(f"{label}: {rollups:,} hourly rollups of older days in {import_s:.0f} s")
+    progress(f"{label}: {rollups:,} hourly and 6-hour rollups of older days in {import_s:.0f} s")
     began = time.monotonic()
     rows = rebuild(storage, TimeRange(old_end, end))
     rebuild_s = time.monotonic() - began

@@ -1,9 +1,11 @@
 """Rollups: pre-aggregated history so long ranges stay fast, on both backends.
 
-Two tiers, per series (measurement + tag set) and field, epoch-aligned buckets:
+Three tiers, per series (measurement + tag set) and field, epoch-aligned (UTC) buckets:
 
-    5 min  (`<measurement>_5m`)  kept as long as raw points (`IOC_RAW_RETENTION_DAYS`)
-    1 hour (`<measurement>_1h`)  kept forever (InfluxDB: retention policy `rollup`)
+    5 min   (`<measurement>_5m`)  kept as long as raw points (`IOC_RAW_RETENTION_DAYS`)
+    1 hour  (`<measurement>_1h`)  kept forever (InfluxDB: retention policy `rollup`)
+    6 hours (`<measurement>_6h`)  kept forever: charts of 12 h / 1 day buckets (90 d, 1 y) read
+                                  a sixth of the hourly rows
 
 Each bucket holds `min`, `max`, `sum` (numbers only), `count` (every field type) and, for people
 reading the schema from Grafana, `mean` — fields `<field>_min`, `<field>_max`, …. A tier is
@@ -39,8 +41,9 @@ log = logging.getLogger(__name__)
 
 FIVE_MIN_S = 300
 HOUR_S = 3600
-TIERS: tuple[int, ...] = (HOUR_S, FIVE_MIN_S)  # widest first
-TIER_SUFFIX = {FIVE_MIN_S: "5m", HOUR_S: "1h"}
+SIX_HOURS_S = 6 * 3600
+TIERS: tuple[int, ...] = (SIX_HOURS_S, HOUR_S, FIVE_MIN_S)  # widest first
+TIER_SUFFIX = {FIVE_MIN_S: "5m", HOUR_S: "1h", SIX_HOURS_S: "6h"}
 ROLLABLE = frozenset({"mean", "min", "max", "sum", "count"})
 PARTS = ("min", "max", "sum", "count")
 # Which partial aggregates an aggregate needs.
@@ -53,7 +56,11 @@ NEEDS: dict[str, tuple[str, ...]] = {
 }
 ROLLED_MEASUREMENTS: tuple[str, ...] = tuple(spec.measurement for spec in FEEDS.values())
 GRACE_MS = 5_000  # a bucket is rolled up this long after it ends (stored batches are that late)
-CHUNK_S = {FIVE_MIN_S: 6 * 3600, HOUR_S: 2 * 86400}  # most one update() rolls up per tier
+CHUNK_S = {
+    FIVE_MIN_S: 6 * 3600,
+    HOUR_S: 2 * 86400,
+    SIX_HOURS_S: 4 * 86400,
+}  # most one update() rolls up per tier
 RETENTION_EVERY_MS = 600_000
 RAW = 0  # Piece.width_s of raw points
 
@@ -176,8 +183,8 @@ def rebuild(store: RollupStore, time_range: TimeRange, *, chunk_s: int = 6 * 360
     """Recompute every tier over the range (widened to whole hours), in chunks; rows written.
 
     The watermarks move up to the range's end when they were below it."""
-    start = _floor(time_range.start_ns, HOUR_S * NS_PER_S)
-    end = _ceil(time_range.end_ns, HOUR_S * NS_PER_S)
+    start = _floor(time_range.start_ns, TIERS[0] * NS_PER_S)
+    end = _ceil(time_range.end_ns, TIERS[0] * NS_PER_S)
     rows = 0
     for width in TIERS:
         at = start
