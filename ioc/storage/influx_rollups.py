@@ -3,8 +3,9 @@
 Where the tiers live (all written through the v2 write API, read with InfluxQL):
 - `<measurement>_5m` in the raw points' retention policy (it expires with them);
 - `<measurement>_1h`, `<measurement>_6h` and the watermarks (`rollup_state`, tag `width`, field
-  `done_ns`, at time 0) in the retention policy `rollup` (InfluxDB 1.x: created here, duration INF; 2.x/3.x: a bucket
-  named `<database>/rollup`, which their DBRP mapping serves as that policy).
+  `done_ns`, at time 0) in the retention policy `rollup` (InfluxDB 1.x: created here, duration
+  INF; 2.x/3.x: a bucket named `<database>/rollup`, which their DBRP mapping serves as that
+  policy).
 Fields per source field `f`: `f_min`, `f_max`, `f_sum`, `f_mean` (numbers) and `f_count` (every
 type). Tags: the raw series' tags, so filters and GROUP BY work unchanged.
 """
