@@ -105,6 +105,7 @@ class InfluxStorage:
     ) -> pd.DataFrame:
         bucket_s = time_range.bucket_seconds(max_buckets)
         if rollups and aggregate in ROLLABLE:
+            self._prefetch(measurement)
             kind = self._field_types(measurement).get(field)
             if aggregate == "count" or kind in rq.NUMERIC:
                 pieces = plan(time_range, bucket_s, self.rollup_done())
@@ -270,6 +271,24 @@ class InfluxStorage:
                 f"{exc}. On InfluxDB 2.x/3.x create the bucket {self._rollup_bucket!r} for the"
                 " hourly rollups and set the raw bucket's retention there"
             ) from None
+
+    def _prefetch(self, measurement: str) -> None:
+        """Field types and watermarks in one request when both are stale (one round trip)."""
+        now = time.monotonic()
+        types_at = self._types_cache.get(measurement, (-_CACHE_S, {}))[0]
+        if now - types_at < _CACHE_S or now - self._done_cache[0] < _CACHE_S:
+            return
+        q = (
+            f"SHOW FIELD KEYS FROM {_measurement(measurement)};"
+            f' SELECT last("done_ns") FROM "{rq.ROLLUP_RP}"."{rq.STATE}" GROUP BY "width"'
+        )
+        try:
+            keys, state = self.query_all(q)
+        except StorageRejected:  # no rollup policy yet: the two reads one by one
+            return
+        types = {row[0]: row[1] for row in keys[0]["values"]} if keys else {}
+        self._types_cache[measurement] = (now, types)
+        self._done_cache = (now, rq.done_from(state))
 
     def _field_types(self, measurement: str, *, cached: bool = True) -> dict[str, str]:
         at, types = self._types_cache.get(measurement, (-_CACHE_S, {}))
