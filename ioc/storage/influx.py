@@ -184,7 +184,7 @@ class InfluxStorage:
         for measurement in ROLLED_MEASUREMENTS:
             types = self._field_types(measurement, cached=False)
             if types:
-                q = rq.roll_up_query(measurement, types, width_s, time_range)
+                q = rq.roll_up_query(measurement, types, width_s, time_range, self._retention)
                 readings += rq.rollup_readings(self.query_all(q), measurement, width_s)
         bucket = self.bucket if width_s == FIVE_MIN_S else self._rollup_bucket
         for at in range(0, len(readings), 20_000):

@@ -18,7 +18,7 @@ from typing import Any
 from ioc.model import Reading
 from ioc.storage import influxql
 from ioc.storage.base import TagFilter, TimeRange
-from ioc.storage.rollups import HOUR_S, NEEDS, PARTS, RAW, Piece, rollup_name
+from ioc.storage.rollups import FINER, HOUR_S, NEEDS, PARTS, RAW, Piece, rollup_name
 
 ROLLUP_RP = "rollup"
 STATE = "rollup_state"
@@ -81,15 +81,26 @@ def partial_rows(
     return rows
 
 
-def roll_up_query(measurement: str, types: Mapping[str, str], width_s: int, span: TimeRange) -> str:
-    """One statement per field (a series answers only for the fields it has: no null columns)."""
+def roll_up_query(
+    measurement: str, types: Mapping[str, str], width_s: int, span: TimeRange, raw_rp: str
+) -> str:
+    """One statement per field (a series answers only for the fields it has: no null columns),
+    from the finer tier (the 5-min tier from raw points)."""
+    finer = FINER.get(width_s)
+    source = quoted(measurement) if finer is None else tier_source(measurement, finer, raw_rp)
     statements = []
     for name, kind in sorted(types.items()):
-        field = influxql.ident(name)
         wanted = ("min", "max", "sum", "count") if kind in NUMERIC else ("count",)
-        select = ", ".join(f'{agg}({field}) AS "{name}_{agg}"' for agg in wanted)
+        if finer is None:
+            field = influxql.ident(name)
+            select = ", ".join(f'{agg}({field}) AS "{name}_{agg}"' for agg in wanted)
+        else:
+            select = ", ".join(
+                f'{_TIER_AGG[agg]}({influxql.ident(name + "_" + agg)}) AS "{name}_{agg}"'
+                for agg in wanted
+            )
         statements.append(
-            f"SELECT {select} FROM {quoted(measurement)}"
+            f"SELECT {select} FROM {source}"
             f"{influxql.where_clause(span, None)} GROUP BY time({width_s}s), * fill(none)"
         )
     return "; ".join(statements)

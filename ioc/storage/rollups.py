@@ -44,6 +44,8 @@ HOUR_S = 3600
 SIX_HOURS_S = 6 * 3600
 TIERS: tuple[int, ...] = (SIX_HOURS_S, HOUR_S, FIVE_MIN_S)  # widest first
 TIER_SUFFIX = {FIVE_MIN_S: "5m", HOUR_S: "1h", SIX_HOURS_S: "6h"}
+# Each tier is rolled up from the next finer one (the 5-min tier from raw points): cheap.
+FINER = {HOUR_S: FIVE_MIN_S, SIX_HOURS_S: HOUR_S}
 ROLLABLE = frozenset({"mean", "min", "max", "sum", "count"})
 PARTS = ("min", "max", "sum", "count")
 # Which partial aggregates an aggregate needs.
@@ -165,7 +167,8 @@ class RollupStore(Protocol):
     """What a backend offers the keeper (both `InfluxStorage` and `SqliteStorage`)."""
 
     def roll_up(self, width_s: int, time_range: TimeRange) -> int:
-        """Recompute the tier's buckets inside the (aligned) range from raw points; rows written."""
+        """Recompute the tier's buckets inside the (aligned) range from the finer tier (the 5-min
+        tier from raw points); rows written."""
 
     def rollup_done(self, *, cached: bool = True) -> dict[int, int]:
         """Tier width -> watermark (ns); a tier never rolled up is absent."""
@@ -186,7 +189,7 @@ def rebuild(store: RollupStore, time_range: TimeRange, *, chunk_s: int = 6 * 360
     start = _floor(time_range.start_ns, TIERS[0] * NS_PER_S)
     end = _ceil(time_range.end_ns, TIERS[0] * NS_PER_S)
     rows = 0
-    for width in TIERS:
+    for width in sorted(TIERS):  # finest first: each tier reads the one below
         at = start
         while at < end:
             stop = min(end, at + chunk_s * NS_PER_S)
@@ -244,9 +247,11 @@ class RollupKeeper:
         if now_ms - self._last_retention_ms >= RETENTION_EVERY_MS:
             self._last_retention_ms = now_ms
             store.apply_retention(self.raw_retention_days, now_ns)
-        for width in TIERS:
+        for width in sorted(TIERS):  # finest first: each tier reads the one below
             w_ns = width * NS_PER_S
             target = _floor(now_ns - self.grace_ms * NS_PER_MS, w_ns)
+            if width in FINER:
+                target = min(target, _floor(self.done.get(FINER[width], target), w_ns))
             start = self.done.get(width)
             if start is None:  # never rolled up: from the oldest raw point on
                 oldest = store.oldest_ns()

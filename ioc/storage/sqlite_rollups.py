@@ -17,13 +17,14 @@ from typing import Any
 from ioc.model import NS_PER_S, Reading
 from ioc.storage import sqlitesql as sql
 from ioc.storage.base import TagFilter, TimeRange
-from ioc.storage.rollups import FIVE_MIN_S, RAW, ROLLED_MEASUREMENTS, Piece
+from ioc.storage.rollups import FINER, FIVE_MIN_S, RAW, ROLLED_MEASUREMENTS, Piece
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS rollups (
     width INTEGER NOT NULL, field TEXT NOT NULL, series INTEGER NOT NULL, bucket INTEGER NOT NULL,
     lo REAL, hi REAL, total REAL, n INTEGER NOT NULL,
     PRIMARY KEY (width, field, series, bucket)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS rollups_by_time ON rollups (width, bucket);
 CREATE TABLE IF NOT EXISTS rollup_state (width INTEGER PRIMARY KEY, done_ns INTEGER NOT NULL);
 """
 _ROLLED = ", ".join(f"'{m}'" for m in ROLLED_MEASUREMENTS)  # constants from the feed registry
@@ -35,6 +36,12 @@ ROLL_UP = (
     f" FROM series s JOIN points p ON p.series = s.id, json_each(p.fields) j"
     f" WHERE s.measurement IN ({_ROLLED}) AND p.time_ns >= :start AND p.time_ns < :end"
     " GROUP BY j.key, p.series, b"
+)
+ROLL_UP_TIER = (
+    "INSERT OR REPLACE INTO rollups (width, field, series, bucket, lo, hi, total, n)"
+    " SELECT :width, field, series, bucket - ((bucket % :w) + :w) % :w AS b,"
+    " min(lo), max(hi), sum(total), sum(n) FROM rollups"
+    " WHERE width = :finer AND bucket >= :start AND bucket < :end GROUP BY field, series, b"
 )
 OLDEST = (
     "SELECT min((SELECT min(p.time_ns) FROM points p WHERE p.series = s.id))"
@@ -62,9 +69,9 @@ def import_rows(width_s: int, rows: Sequence[tuple[int, Reading]]) -> list[tuple
 
 def roll_up(conn: sqlite3.Connection, width_s: int, time_range: TimeRange) -> int:
     """Recompute one tier's buckets inside the range (the caller holds the write transaction)."""
-    bound = {"width": width_s, "w": width_s * NS_PER_S}
+    bound = {"width": width_s, "w": width_s * NS_PER_S, "finer": FINER.get(width_s, 0)}
     bound.update(start=time_range.start_ns, end=time_range.end_ns)
-    return conn.execute(ROLL_UP, bound).rowcount
+    return conn.execute(ROLL_UP_TIER if width_s in FINER else ROLL_UP, bound).rowcount
 
 
 def expire(conn: sqlite3.Connection, before_ns: int) -> int:
@@ -75,13 +82,9 @@ def expire(conn: sqlite3.Connection, before_ns: int) -> int:
         deleted += conn.execute(
             "DELETE FROM points WHERE series = ? AND time_ns < ?", (series, before_ns)
         ).rowcount
-    fields = [f for (f,) in conn.execute("SELECT DISTINCT name FROM field_keys")]
-    for name in fields:
-        for series in ids:
-            deleted += conn.execute(
-                "DELETE FROM rollups WHERE width = ? AND field = ? AND series = ? AND bucket < ?",
-                (FIVE_MIN_S, name, series, before_ns),
-            ).rowcount
+    deleted += conn.execute(
+        "DELETE FROM rollups WHERE width = ? AND bucket < ?", (FIVE_MIN_S, before_ns)
+    ).rowcount
     return deleted
 
 
