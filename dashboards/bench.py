@@ -38,7 +38,7 @@ from ioc.places import DISTRICTS
 from ioc.settings import load_settings
 from ioc.storage.base import Storage, TimeRange
 from ioc.storage.influx import InfluxStorage
-from ioc.storage.rollups import HOUR_S, SIX_HOURS_S, TIERS, rebuild
+from ioc.storage.rollups import HOUR_S, SIX_HOURS_S, TIERS, rebuild, rollup_name
 from ioc.storage.sqlite import SqliteStorage
 
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -89,6 +89,7 @@ class Timings:
     samples: dict[str, list[float]] = field(default_factory=dict)
 
     def measure(self, name: str, call: Callable[[], object], repeat: int) -> None:
+        call()  # warm-up, not counted
         for _ in range(repeat):
             began = time.perf_counter()
             call()
@@ -163,12 +164,36 @@ def _raw_lines(srcs: list[Source], start_ns: int, end_ns: int, interval_s: int) 
             yield "\n".join(lines).encode()
 
 
-def _tier_lines(chunk: list[Reading], width_s: int) -> bytes:
-    """Imported tier buckets as InfluxDB line protocol (`sensor_1h`…, with means)."""
-    from ioc.storage.influx_rollups import with_means
-    from ioc.storage.lineprotocol import to_lines
-
-    return to_lines([with_means(r, width_s) for r in chunk])
+def _tier_lines(
+    srcs: list[Source], start_ns: int, end_ns: int, interval_s: int, width_s: int
+) -> Iterator[bytes]:
+    """The same tier buckets as `_tier_rollups`, as line protocol (`sensor_1h`…, with means)."""
+    by_kind = {k: [s for s in srcs if s.kind == k] for k in KINDS}
+    per_bucket = width_s // interval_s
+    buckets = 86400 // width_s
+    name = rollup_name("sensor", width_s)
+    for day in range(start_ns, end_ns, DAY_NS):
+        t_s = np.arange(day, day + DAY_NS, interval_s * NS_PER_S, dtype=np.int64) // NS_PER_S
+        starts = [day + b * width_s * NS_PER_S for b in range(buckets)]
+        lines: list[str] = []
+        for kind, group in by_kind.items():
+            if not group:
+                continue
+            index = np.array([s.index for s in group])
+            columns = []
+            for f in FIELDS[kind]:
+                v = values(f, index, t_s).reshape(len(group), buckets, per_bucket)
+                total = v.sum(axis=2)
+                columns += [v.min(axis=2).tolist(), v.max(axis=2).tolist(), total.tolist(),
+                            (total / per_bucket).tolist()]  # fmt: skip
+            fields = ",".join(
+                f"{f}_min=%r,{f}_max=%r,{f}_sum=%r,{f}_mean=%r,{f}_count={per_bucket}i"
+                for f in FIELDS[kind]
+            )
+            for row, src in enumerate(group):
+                fmt = f"{name},district={src.district},kind={kind},source={src.name} {fields} %d"
+                lines += map(fmt.__mod__, zip(*(c[row] for c in columns), starts, strict=True))
+        yield "\n".join(lines).encode()
 
 
 def _tier_rollups(
@@ -238,11 +263,13 @@ def load(
         if write_lines is not None:
             storage.import_rollups(HOUR_S, [])  # creates the rollup retention policy
         for width in (HOUR_S, SIX_HOURS_S):
+            if write_lines is not None:
+                for body in _tier_lines(srcs, first_day, old_end, interval_s, width):
+                    write_lines(body, "rollup")
+                    rollups += body.count(b"\n") + 1
+                continue
             for chunk in _tier_rollups(srcs, first_day, old_end, interval_s, width):
-                if write_lines is not None:
-                    write_lines(_tier_lines(chunk, width), "rollup")
-                else:
-                    storage.import_rollups(width, chunk)
+                storage.import_rollups(width, chunk)
                 rollups += len(chunk)
     for width in TIERS:
         storage.set_rollup_done(width, old_end)
@@ -416,7 +443,9 @@ def run_history(
                 if name == "influxdb":
                     with InfluxDB(work / "influxdb") as influxdb:
                         influxdb.create_database("ioc")
-                        storage: Storage = InfluxStorage(influxdb.url, "bench", "ioc", "ioc")
+                        storage: Storage = InfluxStorage(
+                            influxdb.url, "bench", "ioc", "ioc", timeout_ms=300_000
+                        )
                         _one(run, storage, live, srcs, now_ns, days, raw_days, interval_s,
                              repeat, progress, browser, _engine_writer(influxdb))  # fmt: skip
                 else:

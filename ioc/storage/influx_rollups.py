@@ -84,8 +84,8 @@ def partial_rows(
 def roll_up_query(
     measurement: str, types: Mapping[str, str], width_s: int, span: TimeRange, raw_rp: str
 ) -> str:
-    """One statement per field (a series answers only for the fields it has: no null columns),
-    from the finer tier (the 5-min tier from raw points)."""
+    """`; `-separated statements, one per field (a series answers only for the fields it has:
+    no null columns), from the finer tier (the 5-min tier from raw points)."""
     finer = FINER.get(width_s)
     source = quoted(measurement) if finer is None else tier_source(measurement, finer, raw_rp)
     statements = []
