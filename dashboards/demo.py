@@ -22,10 +22,15 @@ class DashboardPart:
         host, port = ctx.options.host, ctx.options.port
 
         def serve() -> None:
+            # werkzeug's server without Dash's and Flask's start-up banners: the "open" line
+            # is the one a newcomer must see. Ctrl-C / SIGTERM end serve_forever.
+            from werkzeug.serving import make_server
+
+            server = make_server(host, port, app.server, threaded=True)
             ctx.say(f"open        http://{host}:{port}/   (Ctrl-C to stop)")
             if sign_in:
                 ctx.say(f"sign in     {sign_in}")
-            app.run(host=host, port=port, debug=False)
+            server.serve_forever()
 
         ctx.serve = serve
 

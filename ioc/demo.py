@@ -1,12 +1,12 @@
 """`ioc demo`: the whole system in one process, with nothing but `pip install`.
 
-The core starts what is its own: an MQTT broker (the one at IOC_MQTT_URL if it answers, else
-amqtt embedded on that address), storage (InfluxDB if IOC_INFLUX_URL is set, else an SQLite file
-in the data directory — history survives restarts) and live state (Redis if IOC_REDIS_URL is set,
-else in process). Everything else is a *demo part* that a package registers through the
-entry-point group `ioc.demo` — today the collector with its KPI engine, the simulated province (a
-few hours of back-fill at full speed, then real time) and the operations center on
-http://127.0.0.1:8050. The core names none of them:
+The core starts what is its own: an MQTT broker (amqtt embedded on a free loopback port, or the
+broker IOC_MQTT_URL names when it is set), storage (InfluxDB if IOC_INFLUX_URL is set, else an
+SQLite file in the data directory — history survives restarts; checkpointed at stop) and live
+state (Redis if IOC_REDIS_URL is set, else in process). Everything else is a *demo part* that a
+package registers through the entry-point group `ioc.demo` — today the collector with its KPI
+engine, the simulated province (a few hours of back-fill at full speed, then real time) and the
+operations center on http://127.0.0.1:8050. The core names none of them:
 
     [project.entry-points."ioc.demo"]
     collectors = "collectors.demo:CollectorPart"
@@ -23,7 +23,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any, Protocol
+from urllib.parse import urlsplit, urlunsplit
 
+from ioc.devservices.ports import free_port
 from ioc.embedded_broker import EmbeddedBroker, reachable
 from ioc.errors import IocError
 from ioc.live import LiveState
@@ -32,6 +34,8 @@ from ioc.storage import Storage
 
 Say = Callable[[str], None]
 DEMO_GROUP = "ioc.demo"
+DEMO_CLIENT_ID = "ioc-demo-collector"
+LOOPBACK = "127.0.0.1"
 
 
 @dataclass
@@ -129,16 +133,43 @@ class Demo:
         self.say("stopped")
 
     def _broker_settings(self) -> Settings:
-        address = self.settings.mqtt
-        if reachable(address.host, address.port):
-            self.say(f"broker      {self.settings.mqtt_url} (already running)")
-            return self.settings
-        self.broker = EmbeddedBroker(address.host, address.port)
+        """The broker: the one IOC_MQTT_URL names when it is set explicitly (embedded amqtt
+        on that address if nothing answers there), else our own embedded amqtt on a free
+        loopback port — never a broker that merely happens to listen on 1883. The demo's
+        collector uses its own client id (`ioc-demo-collector`) unless IOC_MQTT_CLIENT_ID is
+        set, so it never takes over a production collector's session."""
+        given = self.settings.model_fields_set
+        update: dict[str, Any] = {}
+        if "mqtt_client_id" not in given:
+            update["mqtt_client_id"] = DEMO_CLIENT_ID
+        client_id = update.get("mqtt_client_id", self.settings.mqtt_client_id)
+        if "mqtt_url" in given:
+            address = self.settings.mqtt
+            if reachable(address.host, address.port):
+                self.say(
+                    f"broker      {_shown(self.settings.mqtt_url)} (IOC_MQTT_URL, already "
+                    f"running; client id {client_id})"
+                )
+                return self.settings.model_copy(update=update)
+            host, port = address.host, address.port
+            why = "IOC_MQTT_URL, nothing answered there"
+        else:
+            host, port = LOOPBACK, free_port()
+            why = "a free port; set IOC_MQTT_URL to use another broker"
+        self.broker = EmbeddedBroker(host, port)
         self.broker.start()
-        self.say(f"broker      {self.broker.url} (embedded amqtt, MQTT 3.1.1)")
-        return self.settings.model_copy(
-            update={"mqtt_protocol": "3.1.1", "mqtt_client_id": "ioc-demo-collector"}
-        )
+        self.say(f"broker      {self.broker.url} (embedded amqtt, MQTT 3.1.1; {why})")
+        update.update(mqtt_protocol="3.1.1", mqtt_url=self.broker.url)
+        return self.settings.model_copy(update=update)
+
+
+def _shown(url: str) -> str:
+    """The URL without its password."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def run_demo(options: DemoOptions, say: Say = print) -> None:

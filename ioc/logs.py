@@ -1,7 +1,7 @@
 """Logging for every `ioc` process: one line per event, as text or JSON (IOC_LOG_FORMAT=json:
 one JSON object a line — `ts`, `level`, `logger`, `message` —, for log shippers).
 
-Library chatter (amqtt, transitions, werkzeug's per-request lines, urllib3, httpx) is kept at
+Library chatter (amqtt, transitions, werkzeug's per-request lines, Dash, urllib3, httpx) is kept at
 WARNING unless IOC_LOG_LEVEL=DEBUG, so a process's own lines — "open http://…" — stay visible.
 """
 
@@ -15,7 +15,16 @@ from pythonjsonlogger.json import JsonFormatter
 from ioc.settings import Settings
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-CHATTY = ("amqtt", "transitions", "werkzeug", "urllib3", "httpx", "httpcore", "mail.log")
+CHATTY = (
+    "amqtt",
+    "transitions",
+    "werkzeug",
+    "dash.dash",
+    "urllib3",
+    "httpx",
+    "httpcore",
+    "mail.log",
+)
 
 
 def configure_logging(settings: Settings) -> None:

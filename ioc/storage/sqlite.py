@@ -26,6 +26,7 @@ read while the collector writes). `sqlite3` errors become `StorageUnavailable` h
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -50,6 +51,8 @@ from ioc.storage.base import (
     type_mismatch,
 )
 from ioc.storage.rollups import RAW, ROLLABLE, combine, plan
+
+log = logging.getLogger(__name__)
 
 _POOL_MAX = 4  # idle reader connections kept
 
@@ -340,6 +343,10 @@ class SqliteStorage:
             self._closed = True
             pool, self._pool = self._pool, []
         with self._write_lock:
+            try:  # fold the WAL into the database file: a copy of the file alone is complete
+                self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.Error as exc:
+                log.warning("SQLite checkpoint at close failed: %s", exc)
             for conn in [*pool, self._writer]:
                 conn.close()
 
