@@ -21,17 +21,19 @@ class DashboardPart:
         app = create_app(ctx.settings, live=ctx.live, storage=ctx.storage)
         host, port = ctx.options.host, ctx.options.port
 
-        def serve() -> None:
-            # werkzeug's server without Dash's and Flask's start-up banners: the "open" line
-            # is the one a newcomer must see. Ctrl-C / SIGTERM end serve_forever.
-            from werkzeug.serving import make_server
+        # werkzeug's server without Dash's and Flask's start-up banners: the "open" line is the
+        # one a newcomer must see. `ctx.shutdown` (Ctrl-C / SIGTERM) ends serve_forever.
+        from werkzeug.serving import make_server
 
-            server = make_server(host, port, app.server, threaded=True)
+        server = make_server(host, port, app.server, threaded=True)
+
+        def serve() -> None:
             ctx.say(f"open        http://{host}:{port}/   (Ctrl-C to stop)")
             if sign_in:
                 ctx.say(f"sign in     {sign_in}")
             server.serve_forever()
 
+        ctx.shutdown = server.shutdown
         ctx.serve = serve
 
     def stop(self) -> None:

@@ -7,9 +7,7 @@ They use `ioc` alone. The commands of the packages above it (`collect`, `simulat
 
 from __future__ import annotations
 
-import signal
 import time
-from types import FrameType
 
 import orjson
 import typer
@@ -198,15 +196,6 @@ def demo(
     settings_or_exit()
     options = DemoOptions(host, port, data_dir, scenario, backfill_hours=backfill_hours)
 
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        # Ctrl-C and SIGTERM alike, even when SIGINT was inherited as ignored (`cmd &` in a
-        # script): stop once, cleanly; further signals wait for that.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
     try:
         run_demo(options, say=lambda line: typer.echo(line))
     except KeyboardInterrupt:

@@ -18,10 +18,12 @@ Ctrl-C stops it all cleanly.
 
 from __future__ import annotations
 
+import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
+from types import FrameType
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
@@ -60,6 +62,8 @@ class DemoContext:
     say: Say
     # Set by the one part that holds the foreground until Ctrl-C (the dashboard's web server).
     serve: Callable[[], None] | None = None
+    # Set with `serve`: ends it from another thread (a signal handler asks for it).
+    shutdown: Callable[[], None] | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
 
@@ -173,17 +177,39 @@ def _shown(url: str) -> str:
 
 
 def run_demo(options: DemoOptions, say: Say = print) -> None:
-    """Run until Ctrl-C."""
+    """Run until Ctrl-C or SIGTERM. Both are handled here — also when SIGINT was inherited as
+    ignored (`cmd &` in a script) —: the first one asks the foreground server to shut down
+    (from another thread, no exception raised into arbitrary code), then everything stops in
+    reverse order and "stopped" is said; later signals wait for that."""
     demo = Demo(options, say)
+    stopping = threading.Event()
+    started: list[DemoContext] = []
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        if stopping.is_set():
+            return
+        stopping.set()
+        shutdown = started[0].shutdown if started else None
+        if shutdown is not None:
+            threading.Thread(target=shutdown, name="ioc-demo-shutdown", daemon=True).start()
+        elif not started:
+            raise KeyboardInterrupt  # still starting: unwind to the `finally` below
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         ctx = demo.start()
+        started.append(ctx)
+        if stopping.is_set():
+            return
         if ctx.serve is not None:
             ctx.serve()
         else:
             say("running     (Ctrl-C to stop)")
-            threading.Event().wait()
+            stopping.wait()
     finally:
         demo.stop()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 __all__ = [

@@ -1,8 +1,9 @@
 """Logging for every `ioc` process: one line per event, as text or JSON (IOC_LOG_FORMAT=json:
 one JSON object a line — `ts`, `level`, `logger`, `message` —, for log shippers).
 
-Library chatter (amqtt, transitions, werkzeug's per-request lines, Dash, urllib3, httpx) is kept at
-WARNING unless IOC_LOG_LEVEL=DEBUG, so a process's own lines — "open http://…" — stay visible.
+Library chatter (amqtt, transitions, werkzeug's per-request lines, Dash, urllib3, httpx) is kept
+at WARNING (amqtt at ERROR) unless IOC_LOG_LEVEL=DEBUG, so a process's own lines — "open
+http://…" — stay visible.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ def configure_logging(settings: Settings) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(settings.log_level)
-    quiet = logging.DEBUG if settings.log_level == "DEBUG" else logging.WARNING
+    debug = settings.log_level == "DEBUG"
     for name in CHATTY:
-        logging.getLogger(name).setLevel(quiet)
+        logging.getLogger(name).setLevel(logging.DEBUG if debug else logging.WARNING)
+    # amqtt warns once per in-flight message when the demo stops mid back-fill (thousands)
+    logging.getLogger("amqtt").setLevel(logging.DEBUG if debug else logging.ERROR)
