@@ -142,11 +142,14 @@ class Pipeline:
             self._release(batch)
         counters: Counter[str] = Counter({f"received:{f}": n for f, n in received.items()})
         dropped = 0
+        published: Counter[str] = Counter()
         for rejection in rejections:
             counters[f"rejected:{rejection.feed}:{rejection.reason}"] += 1
             topic = DEADLETTER_TOPICS.get(rejection.feed, DEADLETTER_UNKNOWN)
             if self._publish(topic, _deadletter(rejection)) is False:
                 dropped += 1
+            else:
+                published[rejection.feed] += 1
         if dropped:
             # Shed by the transport (the broker did not take them in time): never silently.
             counters[DEADLETTER_DROPPED] += dropped
@@ -173,6 +176,8 @@ class Pipeline:
                 [(r.feed, r.reason) for r in rejections],
                 Counter(r.measurement for r in stored),
                 (time.time_ns() - oldest_ns) / 1e9,
+                deadletters=published,
+                deadletters_dropped=dropped,
             )
         self.stats.received += len(batch)
         self.stats.stored_readings += len(stored)

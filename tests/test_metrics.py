@@ -107,6 +107,7 @@ def test_metrics_count_what_was_stored_and_rejected_and_readiness_follows_influx
         reasons = {dict(ls)["reason"] for (n, ls) in samples if n == "ioc_messages_rejected_total"}
         assert len(reasons) >= 5
         assert total(samples, "ioc_deadletters_published_total") == result.bad
+        assert total(samples, "ioc_deadletters_dropped_total") == 0
         assert total(samples, "ioc_batch_size_messages_count") >= 1
         assert total(samples, "ioc_storage_write_seconds_count") >= 1
         assert total(samples, "ioc_kpi_evaluation_seconds_count") >= 1

@@ -6,7 +6,8 @@ Collector (`PipelineMetrics`, updated by the pipeline once per batch):
     ioc_messages_rejected_total{feed,reason}    messages rejected (and dead-lettered)
     ioc_readings_stored_total{measurement}      points written to storage
     ioc_deadletters_published_total{feed}       dead letters published to ioc/deadletter/<feed>
-    ioc_deadletters_dropped_total               dead letters that could not be kept
+    ioc_deadletters_dropped_total               dead letters the transport shed (the live
+                                                counter `deadletter_dropped`)
     ioc_batch_size_messages                     histogram: messages per batch
     ioc_storage_write_seconds                   histogram: one successful storage write
     ioc_storage_retries_total                   storage writes retried (storage unavailable)
@@ -103,14 +104,21 @@ class PipelineMetrics:
         rejected: Iterable[tuple[str, str]],
         stored: Mapping[str, int],
         ack_lag_s: float,
+        *,
+        deadletters: Mapping[str, int],
+        deadletters_dropped: int = 0,
     ) -> None:
         """One processed batch: messages per feed, (feed, reason) per rejection, readings
-        stored per measurement, and the oldest message's lag."""
+        stored per measurement, the oldest message's lag, dead letters published per feed
+        and those the transport shed."""
         rejected_by_feed: Tally[str] = Tally()
         for feed, reason in rejected:
             self.rejected.labels(feed, reason).inc()
-            self.deadletters.labels(feed).inc()
             rejected_by_feed[feed] += 1
+        for feed, n in deadletters.items():
+            self.deadletters.labels(feed).inc(n)
+        if deadletters_dropped:
+            self.deadletters_dropped.inc(deadletters_dropped)
         for feed, n in received.items():
             self.received.labels(feed).inc(n)
             self.stored.labels(feed).inc(n - rejected_by_feed[feed])
