@@ -15,7 +15,7 @@ import typer
 from ioc import devicecli
 from ioc.auth import cli as auth_cli
 from ioc.cli import Commands, fail, live_or_exit, settings_or_exit
-from ioc.errors import IocError
+from ioc.errors import ConfigError, IocError
 from ioc.report.command import report
 
 ALERT_STATES_SHOWN = ("active", "acknowledged")
@@ -38,6 +38,7 @@ def register(cli: Commands) -> None:
     cli.root.add_typer(rollups_app, name="rollups")
     cli.root.command()(demo)
     cli.root.command()(report)
+    cli.root.command()(backup)
     devicecli.register(cli)
 
 
@@ -202,3 +203,23 @@ def demo(
         pass
     except IocError as exc:
         fail(str(exc))
+
+
+def backup(
+    dest: str = typer.Argument(
+        ..., help="a new folder for the copies, e.g. /backup/ioc-2026-12-01"
+    ),
+) -> None:
+    """Copy the embedded stores (history, users and audit, notification outbox) consistently,
+    while the processes run (SQLite's online backup)."""
+    from pathlib import Path
+
+    from ioc.backup import backup as run_backup
+
+    settings = settings_or_exit()
+    try:
+        written = run_backup(settings, Path(dest))
+    except IocError as exc:
+        fail(str(exc), 2 if isinstance(exc, ConfigError) else 1)
+    for path in written:
+        typer.echo(f"{path}  ({path.stat().st_size:,} bytes)")
