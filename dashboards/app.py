@@ -22,9 +22,10 @@ from typing import Any
 import dash
 from dash import Input, Output, State, dcc, html
 
-from dashboards import api, auth, data, health, ids
+from dashboards import api, auth, data, health, ids, reports
 from dashboards.i18n import LANGS, t
 from dashboards.pages import devices, environment, services, traffic, wall
+from dashboards.reports import REPORT
 from dashboards.urlstate import ViewState
 from ioc.auth.roles import ADMIN, AUDIT
 from ioc.live import LiveState
@@ -106,6 +107,10 @@ def user_area(search: str | None) -> list[Any]:
     if session is None:
         return []
     links: list[Any] = []
+    if auth.can(REPORT):
+        links.append(
+            html.A(t("page_reports", lang), href=f"/reports?lang={lang}", id="nav-reports")
+        )
     if auth.can(AUDIT):
         links.append(html.A(t("page_audit", lang), href=f"/audit?lang={lang}", id="nav-audit"))
     if auth.can(ADMIN):
@@ -177,6 +182,7 @@ def create_app(
     auth.install(app, settings)
     api.register(app.server)
     health.register(app.server)
+    reports.register(app.server)
     app.layout = shell()
     app.callback(
         Output(ids.NAV_TITLE, "children"),

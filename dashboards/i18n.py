@@ -201,6 +201,27 @@ _TEXT: dict[str, tuple[str, str]] = {
     ),
     "page_admin": ("Quản trị", "Administration"),
     "page_audit": ("Nhật ký", "Audit trail"),
+    "page_reports": ("Báo cáo", "Reports"),
+    "reports_lead": (
+        "Báo cáo định kỳ các chỉ số dịch vụ công, đô thị, thiết bị và cảnh báo, tính từ dữ liệu "
+        "lịch sử với cùng định nghĩa của màn hình điều hành.",
+        "Periodic report of the public-service, city, device and alert indicators, computed "
+        "from the history with the wall's own definitions.",
+    ),
+    "reports_period": ("Kỳ báo cáo", "Period"),
+    "reports_day": ("Ngày", "Day"),
+    "reports_week": ("Tuần (thứ Hai – Chủ nhật)", "Week (Monday–Sunday)"),
+    "reports_month": ("Tháng", "Month"),
+    "reports_date": ("Một ngày trong kỳ", "A day in the period"),
+    "reports_district": ("Địa bàn", "District"),
+    "reports_province": ("Toàn tỉnh", "Whole province"),
+    "reports_xlsx": ("Tải Excel (XLSX)", "Download Excel (XLSX)"),
+    "reports_html": ("Mở bản in (HTML)", "Open printable (HTML)"),
+    "reports_note": (
+        "Bản in mở trong trình duyệt: dùng In → Lưu thành PDF. Báo cáo tháng có thể mất vài phút.",
+        "The printable version opens in the browser: Print → Save as PDF. A month may take a "
+        "few minutes.",
+    ),
     "admin_users": ("Người dùng", "Users"),
     "admin_displays": ("Màn hình hiển thị", "Displays"),
     "admin_tokens": ("Mã truy cập API", "API tokens"),
