@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 import flask
 
@@ -18,13 +18,13 @@ from dashboards.i18n import t
 from ioc.auth import ROLES
 from ioc.auth.roles import ADMIN, AUDIT
 from ioc.errors import AuthError
+from ioc.localtime import LOCAL_TZ
 
 blueprint = flask.Blueprint("ioc_admin", __name__, template_folder="templates")
-VN = timezone(timedelta(hours=7))
 
 
 def when(ms: int | None) -> str:
-    return datetime.fromtimestamp(ms / 1000, VN).strftime("%Y-%m-%d %H:%M:%S") if ms else "—"
+    return datetime.fromtimestamp(ms / 1000, LOCAL_TZ).strftime("%Y-%m-%d %H:%M:%S") if ms else "—"
 
 
 def _admin_page(message: str = "", secret: str = "", status: int = 200) -> flask.Response:
@@ -103,7 +103,7 @@ def _selection() -> tuple[dict[str, str], dict[str, object]]:
             except ValueError:
                 shown[key] = ""
                 continue
-            moment = moment if moment.tzinfo else moment.replace(tzinfo=VN)
+            moment = moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TZ)
             query[field] = int(moment.timestamp() * 1000)
     return shown, query
 

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from ioc.errors import ConfigError, StorageError
 from ioc.settings import Settings
-from ioc.storage import data_dir
 
 DB_NAME = "auth.sqlite"
 BUSY_TIMEOUT_S = 10.0
@@ -77,6 +76,8 @@ def auth_db_path(settings: Settings) -> Path:
     """`IOC_AUTH_DB`, else `auth.sqlite` in the data directory (next to the embedded history)."""
     if settings.auth_db:
         return Path(settings.auth_db).expanduser()
+    from ioc.storage import data_dir  # the storage package loads pandas: only when opened
+
     return data_dir(settings) / DB_NAME
 
 
