@@ -44,7 +44,7 @@ def test_parts_share_one_context_and_stop_in_reverse(mosquitto, tmp_path):
     finally:
         demo.stop()
     assert log == ["start consumer", "start server", "serve server", "stop server", "stop consumer"]
-    assert said[0] == f"broker      {mosquitto.url} (already running)"
+    assert said[0].startswith(f"broker      {mosquitto.url} ") and "already running" in said[0]
     assert said[-1] == "stopped"
     assert (tmp_path / "ioc.sqlite3").exists()
 
