@@ -9,6 +9,7 @@ import ssl
 from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from typing import Any
 
 import httpx
 
@@ -36,12 +37,19 @@ class EmailSender:
     def __call__(self, channel: Channel, notice: Notice) -> None:
         message = EmailMessage()
         message["Subject"] = notice.subject
-        message["From"] = self.sender
-        message["To"] = ", ".join(channel.to)
         message["Date"] = formatdate(notice.at_ms / 1000, localtime=False)
-        message["Message-ID"] = make_msgid("ioc")
         message["X-IOC-Alert"] = f"{notice.alert_id} {notice.event}"
         message.set_content(notice.email_body())
+        self.send(channel, message)
+
+    def send(self, channel: Channel, message: EmailMessage) -> None:
+        """Send a message (From, To, Message-ID and Date filled in here) to the channel's
+        recipients, over STARTTLS with the login of the settings."""
+        message["From"] = self.sender
+        message["To"] = ", ".join(channel.to)
+        message["Message-ID"] = make_msgid("ioc")
+        if "Date" not in message:
+            message["Date"] = formatdate(localtime=False)
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
                 if self.starttls:
@@ -69,8 +77,11 @@ class WebhookSender:
         self.client = httpx.Client(timeout=settings.webhook_timeout_s, headers=headers)
 
     def __call__(self, channel: Channel, notice: Notice) -> None:
+        self.post(channel, notice.to_json())
+
+    def post(self, channel: Channel, payload: dict[str, Any]) -> None:
         try:
-            response = self.client.post(channel.url, json=notice.to_json())
+            response = self.client.post(channel.url, json=payload)
         except httpx.HTTPError as exc:
             raise DeliveryError(f"webhook {channel.url}: {exc!r}") from None
         if response.is_success:

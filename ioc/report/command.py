@@ -3,23 +3,35 @@
 from __future__ import annotations
 
 import time
+from datetime import date as date_
 from pathlib import Path
 
 import typer
 
 from ioc.cli import fail, settings_or_exit
-from ioc.errors import IocError
+from ioc.errors import ConfigError, IocError
+
+
+def yesterday() -> date_:
+    from datetime import datetime, timedelta
+
+    from ioc.localtime import LOCAL_TZ
+
+    return datetime.now(LOCAL_TZ).date() - timedelta(days=1)
 
 
 def report(
     period: str = typer.Option("day", help="day, week (Monday–Sunday) or month"),
     date: str = typer.Option(
-        ..., "--date", help="a day in the period: YYYY-MM-DD (or YYYY-MM, YYYY-Www)"
+        ..., "--date", help="a day in the period: YYYY-MM-DD, YYYY-MM, YYYY-Www or yesterday"
     ),
     fmt: str = typer.Option("xlsx", "--format", help="xlsx (one sheet per section) or html"),
     district: str | None = typer.Option(None, help="only this district (a slug)"),
     out: str | None = typer.Option(
         None, help="file to write (default bao-cao-<period>[-<district>].<format>; - = stdout)"
+    ),
+    send: list[str] | None = typer.Option(  # noqa: B008 (typer's way to declare a list)
+        None, "--send", help="also send it through this notification channel (repeatable)"
     ),
 ) -> None:
     """Write the period's report (public services, city indicators, devices, alerts) computed
@@ -38,7 +50,8 @@ def report(
     if district is not None and district not in DISTRICTS:
         fail(f"unknown district {district!r}; one of {', '.join(DISTRICTS)}", 2)
     try:
-        chosen = period_of(period, parse_date(date))
+        day = yesterday() if date == "yesterday" else parse_date(date)
+        chosen = period_of(period, day)
     except ValueError as exc:
         fail(str(exc), 2)
     settings = settings_or_exit()
@@ -65,6 +78,17 @@ def report(
         fail(f"cannot read the history: {exc}")
     finally:
         storage.close()
+    if send:
+        from ioc.notify.config import load_notify_config
+        from ioc.report.send import send_report
+
+        try:
+            sent = send_report(settings, load_notify_config(settings.alert_rules_file), built, send)
+        except (OSError, ValueError) as exc:
+            fail(f"IOC_ALERT_RULES_FILE={settings.alert_rules_file!r}: {exc}", 2)
+        except IocError as exc:
+            fail(f"not sent: {exc}", 2 if isinstance(exc, ConfigError) else 1)
+        typer.echo(f"sent through {', '.join(sent)}")
     body = to_xlsx(built) if fmt == "xlsx" else to_html(built).encode("utf-8")
     if out == "-":
         typer.get_binary_stream("stdout").write(body)
