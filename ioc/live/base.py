@@ -7,10 +7,19 @@ What the live state holds (never the only copy — everything is rebuilt from st
 - counters (`received:<feed>`, `stored:<feed>`, `rejected:<feed>:<reason>`…);
 - a bounded stream of dead letters;
 - the KPI values and alert states the KPI engine last computed, and acknowledgements queued for it;
-- one heartbeat per running component (`ioc.live.heartbeat`).
+- one heartbeat per running component (`ioc.live.heartbeat`);
+- the stored-batch stream the collectors append to and the engine consumes (`ioc.live.stream`);
+- the per-source facts (`sources()`: feed, district, last seen, online) and a sentinel key the
+  engine sets, so it notices within a tick when the live state came back empty.
+
+Who writes what: collectors write windows, counters, dead letters and the stored-batch stream;
+the KPI engine (one per deployment) writes the latest readings, last-seen and districts (the
+per-source facts, computed once, in `ioc.engine.facts`), KPI values, alert states, the sentinel.
 
 `LiveUpdate` merges: a collector that cannot reach Redis keeps merging its updates into one
-(bounded by sources × window length) and applies it when Redis is back.
+(bounded by sources × window length, and `max_stored` readings of stored batches: past that the
+oldest batches are dropped and counted as a gap, for which the engine rebuilds from storage) and
+applies it when Redis is back.
 """
 
 from __future__ import annotations
@@ -20,7 +29,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ioc.live.stream import StoredBatch, StoredRead, merge_batches
 from ioc.model import Reading, Rejection
+
+MAX_STORED_BACKLOG = 200_000
 
 
 @dataclass(slots=True)
@@ -30,13 +42,30 @@ class LiveUpdate:
     windows: dict[tuple[str, str], deque[tuple[int, float]]] = field(default_factory=dict)
     counters: Counter[str] = field(default_factory=Counter)
     deadletters: deque[Rejection] = field(default_factory=lambda: deque(maxlen=1000))
+    stored: list[StoredBatch] = field(default_factory=list)
+    max_stored: int = MAX_STORED_BACKLOG
 
     def add_readings(self, readings: Iterable[Reading]) -> None:
+        """Latest values and windows (tests, tools); collectors use `add_windows`."""
+        readings = list(readings)
+        self.add_latest(readings)
+        self.add_windows(readings)
+
+    def add_latest(self, readings: Iterable[Reading]) -> None:
+        """Latest reading per (measurement, source), last seen, district (the engine's part)."""
         for reading in readings:
             key = (reading.measurement, reading.source)
             current = self.latest.get(key)
             if current is None or reading.time_ns >= current.time_ns:
                 self.latest[key] = reading
+
+    def add_stored(self, writer: str, written_ms: int, readings: Sequence[Reading]) -> None:
+        """Append a stored batch to the stored-batch stream (the collector's part)."""
+        batch = StoredBatch(writer, written_ms, list(readings))
+        self.stored = merge_batches(self.stored, [batch], self.max_stored)
+
+    def add_windows(self, readings: Iterable[Reading]) -> None:
+        for reading in readings:
             time_ms = reading.time_ms
             for name, value in reading.fields.items():
                 if isinstance(value, float | int) and not isinstance(value, bool):
@@ -64,9 +93,10 @@ class LiveUpdate:
             window.extend(points)
         self.counters.update(other.counters)
         self.deadletters.extend(other.deadletters)
+        self.stored = merge_batches(self.stored, other.stored, self.max_stored)
 
     def __bool__(self) -> bool:
-        return bool(self.latest or self.counters or self.deadletters)
+        return bool(self.latest or self.counters or self.deadletters or self.stored)
 
 
 class LiveState(Protocol):
@@ -116,6 +146,33 @@ class LiveState(Protocol):
 
     def heartbeats(self) -> dict[str, dict[str, Any]]:
         """component -> {"ts": ms, **info} of every component's latest beat."""
+
+    def stored_group_reset(self, group: str) -> str:
+        """(Re)create the consumer `group` of the stored-batch stream at its current end, with
+        nothing pending; returns that end's id (`"0-0"` for an empty stream)."""
+
+    def read_stored(
+        self, group: str, consumer: str, count: int = 100, block_ms: int = 0
+    ) -> StoredRead:
+        """The next entries for `group` (waiting up to `block_ms` when there are none).
+        `lost` is set when entries after the group's position were trimmed before it read them,
+        or the group is gone (a flushed live state); the reader then resets and rebuilds. The
+        one reader uses one object: it counts what its group has read since the reset."""
+
+    def ack_stored(self, group: str, ids: Sequence[str]) -> None:
+        """Mark entries of the stored-batch stream as folded."""
+
+    def set_sources(self, sources: Sequence[Mapping[str, Any]]) -> None:
+        """Replace the per-source facts (`ioc.engine.facts.SourceFacts.rows()`)."""
+
+    def sources(self) -> list[dict[str, Any]]:
+        """The per-source facts as last set, sorted by source."""
+
+    def set_sentinel(self, token: str) -> None:
+        """Set the sentinel (the engine's token): its absence means the state was lost."""
+
+    def sentinel(self) -> str | None:
+        """The sentinel, None when the live state is empty (flushed, restarted without data)."""
 
     def is_empty(self) -> bool:
         """True when no latest values are held (fresh or lost Redis: rebuild from storage)."""

@@ -11,6 +11,10 @@ It holds what Redis holds (see `ioc.live.redis` for the key map) and answers the
 - KPI values, alert states and queued acknowledgements go through JSON as they do in Redis, so a
   caller gets copies with JSON's types (tuples come back as lists).
 
+- the stored-batch stream keeps exactly `stored_maxlen` entries (Redis: about that many) and
+  hands the same `StoredEntry` objects to the one group reading it; heartbeats, the per-source
+  facts and the sentinel behave as in Redis.
+
 Everything sits behind one lock; nothing lives at module level, so two instances never share.
 The state goes with the process: `is_empty()` then tells the caller to rebuild from storage.
 """
@@ -27,14 +31,25 @@ from typing import Any
 import orjson
 
 from ioc.live.base import LiveUpdate
+from ioc.live.stream import NO_ID, StoredEntry, StoredRead, id_key
 from ioc.model import DEADLETTER_PAYLOAD_MAX, NS_PER_MS, Reading, Rejection
 
 
 class MemoryLiveState:
-    def __init__(self, window_len: int = 120, deadletter_maxlen: int = 10_000):
+    def __init__(
+        self, window_len: int = 120, deadletter_maxlen: int = 10_000, stored_maxlen: int = 2_000
+    ):
         self.window_len = window_len
         self.deadletter_maxlen = deadletter_maxlen
+        self.stored_maxlen = stored_maxlen
         self._lock = threading.Lock()
+        self._appended = threading.Condition(self._lock)
+        self._stored: deque[StoredEntry] = deque()
+        self._stored_last = (0, 0)
+        self._stored_deleted = (0, 0)
+        self._groups: dict[str, tuple[int, int]] = {}
+        self._sources = b""
+        self._sentinel: str | None = None
         self._latest: dict[str, dict[str, tuple[int, bytes]]] = {}
         self._seen: dict[str, int] = {}
         self._districts: dict[str, str] = {}
@@ -73,6 +88,19 @@ class MemoryLiveState:
             for letter in letters:
                 letter["id"] = self._next_id()
                 self._deadletters.append(letter)
+            for batch in update.stored:
+                readings = batch.readings
+                chunks = [readings[i : i + 1000] for i in range(0, len(readings), 1000)] or [[]]
+                for number, chunk in enumerate(chunks):
+                    self._stored_last = _after(self._stored_last)
+                    entry_id = f"{self._stored_last[0]}-{self._stored_last[1]}"
+                    gap = batch.gap if number == 0 else 0
+                    entry = StoredEntry(entry_id, batch.writer, batch.written_ms, tuple(chunk), gap)
+                    self._stored.append(entry)
+                while len(self._stored) > self.stored_maxlen:
+                    self._stored_deleted = id_key(self._stored.popleft().id)
+            if update.stored:
+                self._appended.notify_all()
 
     def latest(self, measurement: str) -> dict[str, Reading]:
         with self._lock:
@@ -146,6 +174,49 @@ class MemoryLiveState:
             beats = dict(self._heartbeats)
         return {component: orjson.loads(beat) for component, beat in beats.items()}
 
+    def stored_group_reset(self, group: str) -> str:
+        with self._lock:
+            self._groups[group] = self._stored_last
+            ms, seq = self._stored_last
+        return f"{ms}-{seq}" if (ms, seq) != (0, 0) else NO_ID
+
+    def read_stored(
+        self, group: str, consumer: str, count: int = 100, block_ms: int = 0
+    ) -> StoredRead:
+        with self._lock:
+            if group not in self._groups:
+                return StoredRead(lost=True, why="the stored-batch group is gone")
+            if self._groups[group] >= self._stored_last and block_ms > 0:
+                self._appended.wait(block_ms / 1000)
+            position = self._groups[group]
+            lost = self._stored_deleted > position  # trimmed before this group read it
+            entries = [e for e in self._stored if id_key(e.id) > position][: max(count, 1)]
+            if entries:
+                self._groups[group] = id_key(entries[-1].id)
+        why = "entries trimmed before they were read" if lost else ""
+        return StoredRead(entries, lost=lost, why=why)
+
+    def ack_stored(self, group: str, ids: Sequence[str]) -> None:
+        """Nothing to keep: the one reader's position moves as it reads."""
+
+    def set_sources(self, sources: Sequence[Mapping[str, Any]]) -> None:
+        data = orjson.dumps(list(sources))
+        with self._lock:
+            self._sources = data
+
+    def sources(self) -> list[dict[str, Any]]:
+        with self._lock:
+            raw = self._sources
+        return list(orjson.loads(raw)) if raw else []
+
+    def set_sentinel(self, token: str) -> None:
+        with self._lock:
+            self._sentinel = token
+
+    def sentinel(self) -> str | None:
+        with self._lock:
+            return self._sentinel
+
     def is_empty(self) -> bool:
         with self._lock:
             return not self._seen
@@ -164,6 +235,12 @@ class MemoryLiveState:
             ms, seq = last_ms, last_seq + 1
         self._last_id = (ms, seq)
         return f"{ms}-{seq}"
+
+
+def _after(last: tuple[int, int]) -> tuple[int, int]:
+    """The next stream id after `last`, from the wall clock (as XADD * does)."""
+    ms = time.time_ns() // NS_PER_MS
+    return (ms, 0) if ms > last[0] else (last[0], last[1] + 1)
 
 
 def _letter(rejection: Rejection) -> dict[str, Any]:

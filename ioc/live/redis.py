@@ -12,6 +12,10 @@
     ioc:alerts                  string JSON [alert state, ...]
     ioc:ack_requests            list of JSON {"alert_id", "by", "comment", "at_ms"} (FIFO)
     ioc:heartbeat               hash  component -> JSON {"ts": ms, **info}
+    ioc:stored                  stream, bounded (MAXLEN ~): writer, written_ms, gap, readings (JSON)
+                                consumer group `engine` (see ioc.live.stream)
+    ioc:sources                 string JSON [per-source facts, ...] (the engine's)
+    ioc:sentinel                string, the running engine's token (absent: state was lost)
 
 One `apply` is one pipelined round trip; redis-py errors become `LiveStateError` here.
 """
@@ -28,6 +32,7 @@ from redis.retry import Retry
 
 from ioc.errors import LiveStateError
 from ioc.live.base import LiveUpdate
+from ioc.live.stream import StoredRead, decode_entry, encode_batch
 from ioc.model import (
     DEADLETTER_DETAIL_MAX,
     DEADLETTER_PAYLOAD_MAX,
@@ -75,11 +80,53 @@ return 1
 """
 
 
+# KEYS[1] stream; ARGV group, consumer, count, consumed (entries this group has seen, the cut
+# included). Trimming removes the oldest entries: entries-added - length of them are gone, and
+# if that is more than the group has seen, some went unread. One atomic step.
+_READ_SCRIPT = """
+local ok, info = pcall(redis.call, 'XINFO', 'STREAM', KEYS[1])
+if not ok then return {'nogroup', 0} end
+local added, length = 0, 0
+for i = 1, #info, 2 do
+  if info[i] == 'entries-added' then added = info[i + 1] end
+  if info[i] == 'length' then length = info[i + 1] end
+end
+local lost = 0
+if added - length > tonumber(ARGV[4]) then lost = 1 end
+local read_ok, entries = pcall(redis.call, 'XREADGROUP', 'GROUP', ARGV[1], ARGV[2],
+  'COUNT', ARGV[3], 'STREAMS', KEYS[1], '>')
+if not read_ok then return {'nogroup', 0} end
+return {'ok', lost, entries}
+"""
+
+# KEYS[1] stream; ARGV group. Recreate the group at the stream's end; return that id and how
+# many entries were ever added (all of them before the cut).
+_RESET_SCRIPT = """
+pcall(redis.call, 'XGROUP', 'DESTROY', KEYS[1], ARGV[1])
+redis.call('XGROUP', 'CREATE', KEYS[1], ARGV[1], '$', 'MKSTREAM')
+local info = redis.call('XINFO', 'STREAM', KEYS[1])
+local last, added = '0-0', 0
+for i = 1, #info, 2 do
+  if info[i] == 'last-generated-id' then last = info[i + 1] end
+  if info[i] == 'entries-added' then added = info[i + 1] end
+end
+return {last, added}
+"""
+
+
 class RedisLiveState:
-    def __init__(self, url: str, *, window_len: int = 120, deadletter_maxlen: int = 10_000):
+    def __init__(
+        self,
+        url: str,
+        *,
+        window_len: int = 120,
+        deadletter_maxlen: int = 10_000,
+        stored_maxlen: int = 2_000,
+    ):
         self.url = url
         self.window_len = window_len
         self.deadletter_maxlen = deadletter_maxlen
+        self.stored_maxlen = stored_maxlen
         self._redis = redis.Redis.from_url(
             url,
             socket_timeout=3,
@@ -89,6 +136,9 @@ class RedisLiveState:
         )
         self._latest_script = self._redis.register_script(_LATEST_SCRIPT)
         self._windows_script = self._redis.register_script(_WINDOWS_SCRIPT)
+        self._read_script = self._redis.register_script(_READ_SCRIPT)
+        self._reset_script = self._redis.register_script(_RESET_SCRIPT)
+        self._consumed: dict[str, int] = {}  # per group: entries added up to what it has read
 
     def apply(self, update: LiveUpdate) -> None:
         pipe = self._redis.pipeline(transaction=False)
@@ -127,6 +177,14 @@ class RedisLiveState:
                 maxlen=self.deadletter_maxlen,
                 approximate=True,
             )
+        for batch in update.stored:
+            for fields in encode_batch(batch):
+                pipe.xadd(
+                    f"{PREFIX}stored",
+                    fields,  # type: ignore[arg-type]
+                    maxlen=self.stored_maxlen,
+                    approximate=True,
+                )
         self._run(pipe.execute)
 
     def latest(self, measurement: str) -> dict[str, Reading]:
@@ -203,6 +261,62 @@ class RedisLiveState:
         raw = self._run(self._redis.hgetall, f"{PREFIX}heartbeat")
         return {k.decode(): orjson.loads(v) for k, v in raw.items()}
 
+    def stored_group_reset(self, group: str) -> str:
+        last, added = self._run(self._reset_script, keys=[f"{PREFIX}stored"], args=[group])
+        self._consumed[group] = int(added)
+        return _text(last)
+
+    def read_stored(
+        self, group: str, consumer: str, count: int = 100, block_ms: int = 0
+    ) -> StoredRead:
+        key = f"{PREFIX}stored"
+        read = self._read_once(group, consumer, count)
+        if read.entries or read.lost or block_ms <= 0:
+            return read
+        # Nothing yet: wait for an entry newer than the stream's end, then read through the group.
+        last = self._run(self._redis.xrevrange, key, count=1)
+        start = _text(last[0][0]) if last else "0-0"
+        self._run(self._redis.xread, {key: start}, count=1, block=block_ms)
+        return self._read_once(group, consumer, count)
+
+    def _read_once(self, group: str, consumer: str, count: int) -> StoredRead:
+        if group not in self._consumed:
+            return StoredRead(lost=True, why="the stored-batch group was never reset here")
+        consumed = self._consumed[group]
+        raw = self._run(
+            self._read_script, keys=[f"{PREFIX}stored"], args=[group, consumer, count, consumed]
+        )
+        if _text(raw[0]) == "nogroup":
+            return StoredRead(lost=True, why="the stored-batch stream or its group is gone")
+        entries = []
+        if len(raw) > 2 and raw[2]:
+            for _key, items in raw[2]:
+                for entry_id, flat in items:
+                    data = {_text(flat[i]): flat[i + 1] for i in range(0, len(flat), 2)}
+                    entries.append(decode_entry(_text(entry_id), data))
+        self._consumed[group] = consumed + len(entries)
+        if int(raw[1]):
+            return StoredRead(entries, lost=True, why="entries trimmed before they were read")
+        return StoredRead(entries)
+
+    def ack_stored(self, group: str, ids: Sequence[str]) -> None:
+        if ids:
+            self._run(self._redis.xack, f"{PREFIX}stored", group, *ids)
+
+    def set_sources(self, sources: Sequence[Mapping[str, Any]]) -> None:
+        self._run(self._redis.set, f"{PREFIX}sources", orjson.dumps(list(sources)))
+
+    def sources(self) -> list[dict[str, Any]]:
+        raw = self._run(self._redis.get, f"{PREFIX}sources")
+        return list(orjson.loads(raw)) if raw else []
+
+    def set_sentinel(self, token: str) -> None:
+        self._run(self._redis.set, f"{PREFIX}sentinel", token)
+
+    def sentinel(self) -> str | None:
+        raw = self._run(self._redis.get, f"{PREFIX}sentinel")
+        return None if raw is None else _text(raw)
+
     def is_empty(self) -> bool:
         return not self._run(self._redis.exists, f"{PREFIX}seen")
 
@@ -218,3 +332,7 @@ class RedisLiveState:
             return call(*args, **kwargs)
         except redis.RedisError as exc:
             raise LiveStateError(f"Redis failed: {exc}") from None
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

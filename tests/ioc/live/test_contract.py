@@ -12,10 +12,13 @@ from ioc.model import Reading, Rejection
 def live(request):
     if request.param == "redis":
         live = RedisLiveState(
-            request.getfixturevalue("redis_url"), window_len=4, deadletter_maxlen=50
+            request.getfixturevalue("redis_url"),
+            window_len=4,
+            deadletter_maxlen=50,
+            stored_maxlen=10,
         )
     else:
-        live = MemoryLiveState(window_len=4, deadletter_maxlen=50)
+        live = MemoryLiveState(window_len=4, deadletter_maxlen=50, stored_maxlen=10)
     yield live
     live.close()
 
@@ -200,3 +203,80 @@ def test_heartbeats_replace_per_component_and_keep_their_info(live):
         "engine": {"ts": 1500},
     }
     assert live.is_empty()  # heartbeats are not readings: a rebuild is still due
+
+
+def stored(live, writer, readings, written_ms=1):
+    update = LiveUpdate(window_len=live.window_len)
+    update.add_stored(writer, written_ms, readings)
+    live.apply(update)
+
+
+def test_stored_batches_are_read_once_through_the_group_from_the_cut(live):
+    stored(live, "collector:a", [reading("x", 1, 1.0)])  # before the cut: not handed out
+    cut = live.stored_group_reset("engine")
+    assert cut != "0-0"
+    assert live.read_stored("engine", "e1").entries == []
+    stored(live, "collector:a", [reading("x", 2, 2.0), reading("y", 2, 3.0)], written_ms=50)
+    stored(live, "collector:b", [reading("z", 3, 4.0)])
+    read = live.read_stored("engine", "e1", count=10)
+    assert not read.lost
+    assert [(e.writer, len(e.readings)) for e in read.entries] == [
+        ("collector:a", 2),
+        ("collector:b", 1),
+    ]
+    first = read.entries[0]
+    assert first.written_ms == 50 and first.gap == 0
+    assert first.readings[1] == reading("y", 2, 3.0)  # the whole reading, as stored
+    live.ack_stored("engine", [e.id for e in read.entries])
+    again = live.read_stored("engine", "e1", count=10)
+    assert again.entries == [] and not again.lost
+
+
+def test_a_big_batch_is_split_into_entries_in_order(live):
+    cut = live.stored_group_reset("engine")
+    stored(live, "collector:a", [reading("x", t, float(t)) for t in range(2500)])
+    read = live.read_stored("engine", "e1", count=10)
+    assert [len(e.readings) for e in read.entries] == [1000, 1000, 500]
+    assert [r.time_ns for e in read.entries for r in e.readings] == [
+        t * 1_000_000 for t in range(2500)
+    ]
+
+
+def test_entries_trimmed_unread_are_reported_lost(live):
+    cut = live.stored_group_reset("engine")
+    for t in range(300):  # far beyond stored_maxlen 10 (Redis trims approximately)
+        stored(live, "collector:a", [reading("x", t, 1.0)])
+    read = live.read_stored("engine", "e1", count=1000)
+    assert read.lost and "trimmed" in read.why
+    assert 10 <= len(read.entries) < 300
+    # Once reset at the new end, nothing is lost any more.
+    cut = live.stored_group_reset("engine")
+    stored(live, "collector:a", [reading("x", 400, 1.0)])
+    read = live.read_stored("engine", "e1", count=1000)
+    assert not read.lost and len(read.entries) == 1
+
+
+def test_reading_without_a_group_is_lost(live):
+    read = live.read_stored("nobody", "e1")
+    assert read.lost and read.entries == []
+
+
+def test_a_blocking_read_wakes_for_a_new_entry(live):
+    import threading
+
+    cut = live.stored_group_reset("engine")
+    timer = threading.Timer(0.2, stored, (live, "collector:a", [reading("x", 1, 1.0)]))
+    timer.start()
+    try:
+        read = live.read_stored("engine", "e1", block_ms=2500)
+    finally:
+        timer.join()
+    assert len(read.entries) == 1
+
+
+def test_sources_and_sentinel(live):
+    assert live.sources() == [] and live.sentinel() is None
+    live.set_sources([{"source": "a", "online": True}])
+    live.set_sentinel("engine-1")
+    assert live.sources() == [{"source": "a", "online": True}]
+    assert live.sentinel() == "engine-1"
