@@ -233,7 +233,7 @@ def test_stored_batches_are_read_once_through_the_group_from_the_cut(live):
 
 
 def test_a_big_batch_is_split_into_entries_in_order(live):
-    cut = live.stored_group_reset("engine")
+    live.stored_group_reset("engine")
     stored(live, "collector:a", [reading("x", t, float(t)) for t in range(2500)])
     read = live.read_stored("engine", "e1", count=10)
     assert [len(e.readings) for e in read.entries] == [1000, 1000, 500]
@@ -243,14 +243,14 @@ def test_a_big_batch_is_split_into_entries_in_order(live):
 
 
 def test_entries_trimmed_unread_are_reported_lost(live):
-    cut = live.stored_group_reset("engine")
+    live.stored_group_reset("engine")
     for t in range(300):  # far beyond stored_maxlen 10 (Redis trims approximately)
         stored(live, "collector:a", [reading("x", t, 1.0)])
     read = live.read_stored("engine", "e1", count=1000)
     assert read.lost and "trimmed" in read.why
     assert 10 <= len(read.entries) < 300
     # Once reset at the new end, nothing is lost any more.
-    cut = live.stored_group_reset("engine")
+    live.stored_group_reset("engine")
     stored(live, "collector:a", [reading("x", 400, 1.0)])
     read = live.read_stored("engine", "e1", count=1000)
     assert not read.lost and len(read.entries) == 1
@@ -264,7 +264,7 @@ def test_reading_without_a_group_is_lost(live):
 def test_a_blocking_read_wakes_for_a_new_entry(live):
     import threading
 
-    cut = live.stored_group_reset("engine")
+    live.stored_group_reset("engine")
     timer = threading.Timer(0.2, stored, (live, "collector:a", [reading("x", 1, 1.0)]))
     timer.start()
     try:
