@@ -30,7 +30,6 @@ from paho.mqtt.properties import Properties
 
 from collectors.collector import Collector
 from ioc.devservices import DevServices
-from ioc.kpis.runner import runner_from_settings
 from ioc.live.redis import RedisLiveState
 from ioc.localtime import local_datetime
 from ioc.model import NS_PER_MS
@@ -223,9 +222,7 @@ def run_ingest(n: int, progress: Progress, batch_size: int = 5000) -> IngestFigu
 
         storage = InfluxStorage(settings.influx_url, "bench", "ioc", "bench")
         live = RedisLiveState(settings.redis_url)
-        collector = Collector(
-            settings, storage, live, runner_from_settings(settings, live, storage)
-        )
+        collector = Collector(settings, storage, live)
         started = time.perf_counter()
         collector.start()
         last = time.monotonic()

@@ -6,9 +6,12 @@ out to us than the session's receive maximum (MQTT 5, `IOC_INBOX_SIZE`) or its
 `max_inflight_messages` (3.1.1), and we acknowledge only after storing; the inbox bounds their
 bytes as well (`IOC_INBOX_MAX_BYTES`, collectors/inbox.py).
 
-With a `KpiRunner`, the same thread feeds it every stored batch (or, behind a `$share` group,
-every message through `KpiFeed`) and lets it evaluate KPIs and alerts about once a second
-(`IOC_KPI_INTERVAL_MS`).
+Collectors only collect: one subscription shape (per feed, `$share/<group>/…` when sharing the
+load), no KPI engine. What they store reaches the engine through the stored-batch stream the
+pipeline appends to (`ioc engine`, see `ioc.engine`). Each collector publishes its heartbeat
+(`collector:<IOC_MQTT_CLIENT_ID>`) about once a second and refreshes the districts the engine
+publishes (so a `status` point gets its source's district even when the source's data readings
+went to another collector of the group).
 """
 
 from __future__ import annotations
@@ -20,12 +23,10 @@ from collections.abc import Sequence
 
 from collectors.guard import Guard
 from collectors.inbox import Inbox
-from collectors.kpi_feed import KpiFeed
 from collectors.mqtt import MqttTransport
 from collectors.pipeline import Pipeline, Stopping
 from ioc.errors import BrokerError, LiveStateError
 from ioc.feeds import FEEDS
-from ioc.kpis.runner import KpiRunner
 from ioc.live import LiveState
 from ioc.live.heartbeat import HEARTBEAT_EVERY_MS, collector_component
 from ioc.metrics import PipelineMetrics, Probe, live_probe, storage_probe
@@ -37,6 +38,7 @@ from ioc.storage import Storage
 log = logging.getLogger(__name__)
 
 IDLE_GAP_S = 0.02
+DISTRICTS_EVERY_S = 30.0
 
 
 def topic_filters(share_group: str, feeds: Sequence[str] = tuple(FEEDS)) -> list[str]:
@@ -51,7 +53,6 @@ class Collector:
         settings: Settings,
         storage: Storage,
         live: LiveState,
-        kpis: KpiRunner | None = None,
         metrics: PipelineMetrics | None = None,
     ) -> None:
         self.settings = settings
@@ -68,12 +69,10 @@ class Collector:
             publish_window=settings.deadletter_inflight,
             publish_wait_s=settings.deadletter_wait_ms / 1000,
         )
-        self.kpis = kpis
         self.live = live
         self.component = collector_component(settings.mqtt_client_id)
         self._next_beat = 0.0
-        # Sharing the load: the KPI engine needs every message, not our share (see kpi_feed).
-        shared = bool(settings.mqtt_share_group)
+        self._next_districts = 0.0
         self.pipeline = Pipeline(
             storage,
             live,
@@ -81,7 +80,7 @@ class Collector:
             ack=self.transport.ack,
             window_len=settings.window_len,
             stop_event=self._stop,
-            on_stored=kpis.add if kpis is not None and not shared else None,
+            writer=self.component,
             metrics=metrics,
             release=self.inbox.release,
             probe_s=settings.storage_probe_ms / 1000,
@@ -91,11 +90,6 @@ class Collector:
             metrics.watch_inbox(self.inbox.__len__, lambda: self.inbox.held_bytes)
         self._storage = storage
         self._live = live
-        self.kpi_feed = (
-            KpiFeed(settings, kpis, self.pipeline.with_district)
-            if kpis is not None and shared
-            else None
-        )
 
     def probes(self) -> dict[str, Probe]:
         """Readiness: the broker (subscribed), storage and live state answer."""
@@ -115,14 +109,7 @@ class Collector:
 
     def run(self) -> None:
         """Consume until `stop()`; raises BrokerAuthError on bad credentials."""
-        self.pipeline.load_districts()
-        if self.kpis is not None:
-            self.kpis.rebuild()
         self.transport.start()
-        if self.kpi_feed is not None:
-            self.kpi_feed.start()
-        period_s = self.settings.kpi_interval_ms / 1000
-        next_tick = time.monotonic()
         try:
             while not self._stop.is_set():
                 self.transport.raise_if_fatal()
@@ -137,17 +124,13 @@ class Collector:
                         break
                 else:
                     self.pipeline.flush_live_backlog()
-                if self.kpi_feed is not None:
-                    self.kpi_feed.drain()
                 self._beat()
-                if self.kpis is not None and time.monotonic() >= next_tick:
-                    self.kpis.tick()
-                    next_tick = time.monotonic() + period_s
+                if time.monotonic() >= self._next_districts:
+                    self.pipeline.load_districts()
+                    self._next_districts = time.monotonic() + DISTRICTS_EVERY_S
         finally:
             self.inbox.close()
             self.transport.stop()
-            if self.kpi_feed is not None:
-                self.kpi_feed.stop()
 
     def _beat(self) -> None:
         """Publish our heartbeat about once a second (skipped while the live state is down)."""

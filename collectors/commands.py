@@ -22,7 +22,6 @@ def register(cli: Commands) -> None:
 def collect() -> None:
     """Consume every feed from MQTT into storage and the live state until Ctrl-C / SIGTERM."""
     from collectors.collector import Collector
-    from ioc.kpis.runner import runner_from_settings
     from ioc.live import open_live_state
     from ioc.metrics import PipelineMetrics, new_registry, start_metrics
     from ioc.storage import open_storage
@@ -32,19 +31,13 @@ def collect() -> None:
     try:
         storage = open_storage(settings)
         live = open_live_state(settings)
-        kpis = (
-            runner_from_settings(settings, live, storage, registry) if settings.kpi_engine else None
-        )
     except IocError as exc:
         fail(str(exc), 2)
-    collector = Collector(settings, storage, live, kpis, PipelineMetrics(registry))
+    collector = Collector(settings, storage, live, PipelineMetrics(registry))
     try:
         metrics = start_metrics(settings, registry, collector.probes())
     except IocError as exc:
         fail(str(exc), 2)
-    notifier = kpis.notifier if kpis is not None else None
-    if notifier is not None:
-        notifier.start()
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -58,8 +51,6 @@ def collect() -> None:
     except IocError as exc:
         fail(str(exc))
     finally:
-        if notifier is not None:
-            notifier.stop()
         if metrics is not None:
             metrics.close()
         storage.close()

@@ -11,10 +11,12 @@ One batch at a time, in arrival order:
 3. dead letters are published to `ioc/deadletter/<feed>` (back-pressured by the transport; what
    it sheds is counted as `deadletter_dropped`, never silent) and kept in the live state's
    stream;
-4. the live state is updated; if it is unreachable the update is merged into a bounded backlog
-   applied when it is back (storage writes and acks go on);
-5. the stored readings are handed to `on_stored` (the KPI engine);
-6. the batch is acknowledged, in order.
+4. the live state is updated in one round trip: counters, dead letters, sparkline windows, and
+   the stored readings appended to the stored-batch stream the KPI engine folds
+   (`ioc.live.stream`; stamped with when the write began). If it is unreachable the update is
+   merged into a bounded backlog applied when it is back (storage writes and acks go on);
+5. the batch is acknowledged, in order — after the append, so a crash in between means a
+   redelivery, which the engine recognises (`ioc.engine`).
 
 This module knows neither MQTT nor InfluxDB: it is given a `Storage`, a `LiveState`, a way to
 publish dead letters and a way to acknowledge.
@@ -85,10 +87,10 @@ class Pipeline:
         stop_event: threading.Event | None = None,
         max_backoff_s: float = 30.0,
         probe_s: float = 0.5,
-        on_stored: Callable[[list[Reading]], None] | None = None,
         metrics: PipelineMetrics | None = None,
         guard: Guard | None = None,
         release: Callable[[Sequence[Message]], None] | None = None,
+        writer: str = "collector",
     ) -> None:
         self.storage = storage
         self.live = live
@@ -98,9 +100,9 @@ class Pipeline:
         self._stop = stop_event or threading.Event()
         self._max_backoff_s = max_backoff_s
         self._probe_s = probe_s
-        self._on_stored = on_stored
         self._guard = guard
         self._release = release
+        self.writer = writer
         self._backlog = LiveUpdate(window_len=window_len)
         self._districts: dict[str, str] = {}
         self.stats = PipelineStats()
@@ -135,6 +137,7 @@ class Pipeline:
                 readings.append(self.with_district(reading))
                 origins.append(index)
 
+        written_ms = time.time_ns() // NS_PER_MS  # before the first attempt: never too late
         stored = self._store(readings, origins, batch, rejections)
         if self._release is not None:
             # Stored or rejected (capped copies): the payloads' bytes are free for the network
@@ -161,12 +164,12 @@ class Pipeline:
             counters[f"stored:{measurement}"] += n
 
         update = LiveUpdate(window_len=self._window_len)
-        update.add_readings(stored)
+        update.add_windows(stored)
+        if stored:
+            update.add_stored(self.writer, written_ms, stored)
         update.count(counters)
         update.add_deadletters(rejections)
         self._apply_live(update)
-        if self._on_stored is not None and stored:
-            self._on_stored(stored)
 
         self.stats.acked += self._ack(batch)
         if self.metrics is not None:

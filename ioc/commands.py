@@ -1,4 +1,4 @@
-"""The core's own `ioc` commands: `check`, `kpis`, `alerts` (and `alerts ack`), `rollups
+"""The core's own `ioc` commands: `check`, `engine`, `kpis`, `alerts` (and `alerts ack`), `rollups
 rebuild`, `demo`, `devices`, and `users`, `tokens`, `displays`, `audit` (`ioc.auth.cli`).
 
 They use `ioc` alone. The commands of the packages above it (`collect`, `simulate`,
@@ -24,6 +24,7 @@ ALERT_STATES_SHOWN = ("active", "acknowledged")
 def register(cli: Commands) -> None:
     auth_cli.register(cli.root)
     cli.root.command()(check)
+    cli.root.command()(engine)
     cli.root.command()(kpis)
     alerts_app = typer.Typer(
         help="Alerts: list them, acknowledge one.", invoke_without_command=True
@@ -94,6 +95,62 @@ def rollups_rebuild(
     typer.echo(f"rebuilt {rows:,} rollup rows in {time.monotonic() - began:.1f} s")
 
 
+def engine() -> None:
+    """Run the KPI engine (exactly one per deployment) until Ctrl-C / SIGTERM.
+
+    It folds every reading the collectors stored (their stored-batch stream in Redis), evaluates
+    KPIs and alert rules every IOC_KPI_INTERVAL_MS, applies acknowledgements, writes the alert
+    audit trail, publishes the per-source facts and its heartbeat, and rebuilds from storage at
+    start and whenever the live state comes back empty (see ioc.engine).
+    """
+    import signal
+    from types import FrameType
+
+    from ioc.engine import Engine
+    from ioc.kpis.runner import runner_from_settings
+    from ioc.live import open_live_state
+    from ioc.metrics import live_probe, new_registry, start_metrics, storage_probe
+    from ioc.storage import open_storage
+
+    settings = settings_or_exit()
+    if not settings.redis_url:
+        fail(
+            "IOC_REDIS_URL is empty: `ioc engine` reads the collectors' stored batches from "
+            "Redis (the in-process live state exists only inside `ioc demo`)",
+            2,
+        )
+    registry = new_registry()
+    try:
+        storage = open_storage(settings)
+        live = open_live_state(settings)
+        runner = runner_from_settings(settings, live, storage, registry)
+    except IocError as exc:
+        fail(str(exc), 2)
+    service = Engine(settings, storage, live, runner=runner)
+    probes = {"storage": storage_probe(storage), "live_state": live_probe(live)}
+    try:
+        metrics = start_metrics(settings, registry, probes)
+    except IocError as exc:
+        fail(str(exc), 2)
+    if runner.notifier is not None:
+        runner.notifier.start()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        service.stop(timeout=0)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        service.run()
+    finally:
+        if runner.notifier is not None:
+            runner.notifier.stop()
+        if metrics is not None:
+            metrics.close()
+        storage.close()
+        live.close()
+
+
 def kpis(
     as_json: bool = typer.Option(False, "--json", help='one JSON object: {"kpis": [...]}'),
     district: str | None = typer.Option(None, help="only this district's KPIs (a slug)"),
@@ -115,7 +172,7 @@ def kpis(
         typer.echo(orjson.dumps({"ts": ts_ms, "kpis": values}).decode())
         return
     if not values:
-        typer.echo("no KPI values yet: is `ioc collect` running with IOC_KPI_ENGINE=true?")
+        typer.echo("no KPI values yet: is `ioc engine` running?")
         return
     for v in values:
         spec = KPIS.get(v["id"])
@@ -177,8 +234,7 @@ def alerts_ack(
             return
         time.sleep(0.1)  # polling the engine's next tick, with a deadline
     fail(
-        f"no KPI engine applied the acknowledgement within {timeout:g} s "
-        "(is `ioc collect` running?)"
+        f"no KPI engine applied the acknowledgement within {timeout:g} s (is `ioc engine` running?)"
     )
 
 
@@ -191,7 +247,7 @@ def demo(
     scenario: str = typer.Option("normal", help="normal, flood, border-queue or festival"),
     backfill_hours: float = typer.Option(3.0, help="simulated history published first"),
 ) -> None:
-    """Run everything in one process: broker, simulator, collector, dashboard."""
+    """Run everything in one process: broker, simulator, collector, KPI engine, dashboard."""
     from ioc.demo import DemoOptions, run_demo
 
     settings_or_exit()

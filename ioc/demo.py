@@ -2,11 +2,13 @@
 
 The core starts what is its own: an MQTT broker (amqtt embedded on a free loopback port, or the
 broker IOC_MQTT_URL names when it is set), storage (InfluxDB if IOC_INFLUX_URL is set, else an
-SQLite file in the data directory — history survives restarts; checkpointed at stop) and live
-state (Redis if IOC_REDIS_URL is set, else in process). Everything else is a *demo part* that a
-package registers through the entry-point group `ioc.demo` — today the collector with its KPI
-engine, the simulated province (a few hours of back-fill at full speed, then real time) and the
-operations center on http://127.0.0.1:8050. The core names none of them:
+SQLite file in the data directory — history survives restarts; checkpointed at stop), live
+state (Redis if IOC_REDIS_URL is set, else in process) and the KPI engine (`ioc.engine`, in
+process, fed by the live state's stored-batch stream — in process too without Redis — with the
+alert notifications). Everything else is a *demo part* that a package registers through the
+entry-point group `ioc.demo` — today the collector, the simulated province (a few hours of
+back-fill at full speed, then real time) and the operations center on http://127.0.0.1:8050.
+The core names none of them:
 
     [project.entry-points."ioc.demo"]
     collectors = "collectors.demo:CollectorPart"
@@ -106,6 +108,8 @@ class Demo:
 
     def start(self, parts: list[DemoPart] | None = None) -> DemoContext:
         """Start broker, storage, live state, then every part; return what they share."""
+        from ioc.engine import Engine
+        from ioc.kpis.runner import runner_from_settings
         from ioc.live import open_live_state
         from ioc.storage import open_storage
 
@@ -119,6 +123,15 @@ class Demo:
         self.say(f"storage     {where}")
         self.say(f"live state  {settings.redis_url or 'in process'}")
         self.settings = settings
+        runner = runner_from_settings(settings, live, storage)
+        engine = Engine(settings, storage, live, runner=runner).start()
+        self._closers.append(engine.stop)
+        self.say("KPI engine  in process, folding the stored-batch stream")
+        notifier = runner.notifier
+        if notifier is not None:
+            notifier.start()
+            self._closers.append(notifier.stop)
+            self.say("notify      alert notifications on (IOC_ALERT_RULES_FILE routes)")
         ctx = DemoContext(self.options, settings, storage, live, self.say)
         for part in parts:
             part.start(ctx)

@@ -110,8 +110,14 @@ class Settings(BaseSettings):
     )
     window_len: int = Field(120, ge=2, le=5_000, description="points per live sparkline window")
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
-    kpi_engine: bool = Field(
-        True, description="compute KPIs and alerts in this collector (one per deployment)"
+    stored_stream_maxlen: int = Field(
+        2000,
+        ge=10,
+        le=1_000_000,
+        description="entries (up to 1000 stored readings each) kept in the stream to the engine",
+    )
+    engine_dedupe_s: int = Field(
+        600, ge=10, le=86_400, description="how long the engine remembers what it folded (seconds)"
     )
     kpi_interval_ms: int = Field(1000, ge=100, le=60_000, description="KPI evaluation period")
     sources_file: str = Field(

@@ -30,9 +30,12 @@ def open_live_state(settings: Settings) -> LiveState:
             settings.redis_url,
             window_len=settings.window_len,
             deadletter_maxlen=deadletter_capacity(settings),
+            stored_maxlen=settings.stored_stream_maxlen,
         )
     from ioc.live.memory import MemoryLiveState
 
     return MemoryLiveState(
-        window_len=settings.window_len, deadletter_maxlen=deadletter_capacity(settings)
+        window_len=settings.window_len,
+        deadletter_maxlen=deadletter_capacity(settings),
+        stored_maxlen=settings.stored_stream_maxlen,
     )
