@@ -108,6 +108,8 @@ class LiveData:
     last_seen: dict[str, int] = field(default_factory=dict)
     districts: dict[str, str] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)
+    sources: list[dict[str, Any]] = field(default_factory=list)  # the engine's per-source facts
+    heartbeats: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def read_live(at_ms: int | None = None) -> LiveData:
@@ -127,6 +129,8 @@ def read_live(at_ms: int | None = None) -> LiveData:
             last_seen=b.live.last_seen(),
             districts=b.live.districts(),
             counters=b.live.counters(),
+            sources=b.live.sources(),
+            heartbeats=b.live.heartbeats(),
         )
     except IocError as exc:
         return LiveData(read_at, connected=False, error=str(exc))

@@ -21,6 +21,7 @@ from dashboards.tiles import Indicator, TileSpec, catalogue, decimals
 from ioc.feeds import FEEDS
 from ioc.kpis.health import offline_after_ms
 from ioc.kpis.spec import KpiSpec, parse_scope
+from ioc.live.heartbeat import ENGINE, beat_status
 from ioc.localtime import LOCAL_TZ
 from ioc.model import Reading
 
@@ -204,44 +205,43 @@ def build_alerts(live: LiveData, now_ms: int) -> list[dict[str, Any]]:
 
 
 def build_sources(live: LiveData, now_ms: int) -> list[dict[str, Any]]:
-    """Every source with its newest reading time, district, site/kind and health."""
-    online = {
-        v["scope"].removeprefix("source:"): v
-        for v in live.kpis
-        if v.get("id") == "devices.online" and str(v.get("scope", "")).startswith("source:")
-    }
-    sources: dict[str, dict[str, Any]] = {}
-    for feed, spec in FEEDS.items():
-        if feed == "status":
-            continue
-        for source, r in live.latest.get(spec.measurement, {}).items():
-            current = sources.get(source)
-            if current is not None and current["last_ms"] >= r.time_ms:
-                continue
-            sources[source] = {
-                "source": source,
-                "feed": feed,
-                "district": r.tags.get("district") or live.districts.get(source, ""),
-                "kind": r.tags.get("kind"),
-                "site": r.tags.get("site"),
-                "last_ms": r.time_ms,
-            }
+    """Every source with its newest reading time, district, site/kind and health — the facts the
+    KPI engine computed once (`ioc.engine.facts`), with their age at `now_ms`."""
     out = []
-    for source, s in sorted(sources.items()):
-        age = _age_s(now_ms, s["last_ms"]) or 0.0
-        kpi = online.get(source)
-        if kpi is not None:
-            is_online = kpi.get("value") == 1.0
-        else:
-            is_online = age * 1000 <= offline_after_ms(s["feed"])
+    for row in live.sources:
+        feed = FEEDS.get(str(row.get("feed")))
+        last_ms = row.get("last_ms")
+        age = _age_s(now_ms, last_ms) or 0.0
+        interval = feed.expected_interval_s if feed is not None else 0.0
+        keep = ("source", "feed", "district", "kind", "site", "last_ms", "online", "offline_reason")
         out.append(
-            s
+            {k: row.get(k) for k in keep}
             | {
-                "last_time": iso(s["last_ms"]),
+                "district": row.get("district") or live.districts.get(str(row.get("source")), ""),
+                "last_time": iso(last_ms),
                 "age_s": age,
-                "stale": age > FEEDS[s["feed"]].expected_interval_s + STALE_GRACE_S,
-                "online": is_online,
-                "offline_reason": kpi.get("reason") if kpi else None,
+                "stale": feed is not None and age > interval + STALE_GRACE_S,
+            }
+        )
+    return out
+
+
+def build_components(live: LiveData, now_ms: int) -> list[dict[str, Any]]:
+    """Every running component's heartbeat (the engine first, said missing when it has none),
+    judged ok / late / critical by `ioc.live.heartbeat`."""
+    beats = dict(live.heartbeats)
+    names = [ENGINE, *sorted(c for c in beats if c != ENGINE)]
+    out = []
+    for name in names:
+        beat = beats.get(name)
+        ts = beat.get("ts") if beat else None
+        out.append(
+            {
+                "component": name,
+                "ts": ts,
+                "age_s": _age_s(now_ms, ts) if isinstance(ts, int) else None,
+                "status": beat_status(beat, now_ms) if live.connected else "critical",
+                "info": {k: v for k, v in (beat or {}).items() if k != "ts"},
             }
         )
     return out
@@ -264,6 +264,7 @@ def build_snapshot(live: LiveData, now_ms: int) -> dict[str, Any]:
         "tiles": [build_tile(tile, live, now_ms) for tile in catalogue()],
         "alerts": build_alerts(live, now_ms),
         "sources": build_sources(live, now_ms),
+        "components": build_components(live, now_ms),
         "counters": live.counters,
     }
 

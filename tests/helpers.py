@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from ioc.settings import Settings, load_settings
 from ioc.storage.base import TimeRange
 from simulators.publisher import SimConfig, SimResult, run_simulation
+
+if TYPE_CHECKING:
+    from ioc.engine import Engine
+    from ioc.live import LiveState
+    from ioc.storage import Storage
 
 # A Monday morning in Cao Bằng (08:00 +07:00), two days back: desks are open, nothing is "ahead".
 _two_days_ago = datetime.now(UTC).replace(hour=1, minute=0, second=0, microsecond=0) - timedelta(2)
@@ -49,3 +55,20 @@ class Background:
         result = self._outcome["result"]
         assert isinstance(result, SimResult)
         return result
+
+
+class EngineThread:
+    """The KPI engine (`ioc.engine.Engine`) in a thread of the test, started rebuilt."""
+
+    def __init__(self, settings: Settings, storage: Storage, live: LiveState, **kw: Any) -> None:
+        from ioc.engine import Engine
+
+        self.engine = Engine(settings, storage, live, **kw)
+
+    def __enter__(self) -> Engine:
+        self.engine.start()
+        assert self.engine.wait_rebuilt(30), "the engine did not rebuild"
+        return self.engine
+
+    def __exit__(self, *exc: object) -> None:
+        self.engine.stop()
