@@ -94,7 +94,7 @@ class Engine:
                 self._beat()
                 self._stop.wait(RETRY_MS / 1000)
                 continue
-            self._read_and_fold()
+            self.step()
             if time.monotonic() >= self._next_tick:
                 self.tick()
                 self._next_tick = time.monotonic() + period_s
@@ -153,7 +153,8 @@ class Engine:
         )
         self._rebuilt.set()
 
-    def _read_and_fold(self) -> None:
+    def step(self) -> None:
+        """Read what the stream has (waiting at most until the next tick) and fold it."""
         wait_ms = max(0, min(READ_BLOCK_MS, int((self._next_tick - time.monotonic()) * 1000)))
         try:
             read = self.live.read_stored(STREAM_GROUP, ENGINE, READ_COUNT, block_ms=wait_ms)
