@@ -205,7 +205,7 @@ def test_the_one_kpi_engine_folds_every_reading_both_collectors_store_exactly_on
     # KPI counts equal the stored counts: readings per source per minute, ticket events.
     state = engine.runner.state
     minutes = (0, 2**62)
-    counted = sum(state.received.count(s, *minutes) for s in state.received.keys())
+    counted = sum(state.received.count(s, *minutes) for s in state.received.keys())  # noqa: SIM118
     assert counted == points(storage, "sensor") + points(storage, "camera")
     assert len(state.servicedesk.events()) == points(storage, "servicedesk")
     # And the whole state is what a rebuild from storage gives at the same instant (sums of

@@ -41,6 +41,7 @@ class Segment:
     created_ms: int
     parts: frozenset[str] | None  # None: every part
     ids: Ids  # sorted, unique
+    measurement: str = ""  # a rebuild segment's measurement
 
     def contains(self, ids: Ids) -> npt.NDArray[np.bool_]:
         if not len(self.ids):
@@ -58,12 +59,19 @@ class FoldFilter:
         self.recent: list[Segment] = []
         self._minute = -1
         self._pending: list[Ids] = []
+        self._relevant: dict[str, frozenset[str]] = {}
 
     def reset(self, rebuilt: list[Segment]) -> None:
         """After a rebuild: only its segments (the stream before the cut is not read again)."""
         self.rebuilt = rebuilt
         self.recent = []
         self._pending = []
+        # The parts a measurement's readings can feed: those its rebuild queries fed.
+        self._relevant = {}
+        for segment in rebuilt:
+            parts = segment.parts if segment.parts is not None else self.all_parts
+            held = self._relevant.get(segment.measurement, frozenset())
+            self._relevant[segment.measurement] = held | parts
 
     @property
     def covers_rebuild(self) -> bool:
@@ -96,7 +104,11 @@ class FoldFilter:
         for index, reading in enumerate(readings):
             if skip[index]:
                 continue
-            parts = self.all_parts - done.get(index, frozenset())
+            if index in done:
+                relevant = self._relevant.get(reading.measurement, self.all_parts)
+                parts = relevant - done[index]
+            else:
+                parts = self.all_parts
             if not parts:
                 dropped += 1
                 continue

@@ -50,7 +50,8 @@ def rebuild_from_storage(storage: Storage, now_ms: int) -> Rebuilt:
         readings = readings_from_frame(frame, query.measurement)
         state.add(readings, query.parts)
         rows += len(readings)
-        segments.append(Segment(now_ms, frozenset(query.parts), np.unique(identities(readings))))
+        ids = np.unique(identities(readings))
+        segments.append(Segment(now_ms, frozenset(query.parts), ids, query.measurement))
         if query.latest:
             latest += readings
             latest_done.add(query.measurement)

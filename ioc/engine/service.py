@@ -90,11 +90,10 @@ class Engine:
         """Until `stop()`."""
         period_s = self.settings.kpi_interval_ms / 1000
         while not self._stop.is_set():
-            if self._rebuild_due is not None and not self._try_rebuild(self._rebuild_due):
+            if not self.step():
                 self._beat()
                 self._stop.wait(RETRY_MS / 1000)
                 continue
-            self.step()
             if time.monotonic() >= self._next_tick:
                 self.tick()
                 self._next_tick = time.monotonic() + period_s
@@ -153,29 +152,33 @@ class Engine:
         )
         self._rebuilt.set()
 
-    def step(self) -> None:
-        """Read what the stream has (waiting at most until the next tick) and fold it."""
+    def step(self) -> bool:
+        """Rebuild if due, else read what the stream has (waiting at most until the next tick)
+        and fold it. False when a due rebuild failed (storage or live state down)."""
+        if self._rebuild_due is not None:
+            return self._try_rebuild(self._rebuild_due)
         wait_ms = max(0, min(READ_BLOCK_MS, int((self._next_tick - time.monotonic()) * 1000)))
         try:
             read = self.live.read_stored(STREAM_GROUP, ENGINE, READ_COUNT, block_ms=wait_ms)
         except LiveStateError as exc:
             log.debug("stored-batch stream unavailable: %s", exc)
             self._stop.wait(min(wait_ms, READ_BLOCK_MS) / 1000 or 0.05)
-            return
+            return True
         if read.lost:
             self._rebuild_due = read.why
-            return
+            return True
         for entry in read.entries:
             reason = self._distrust(entry)
             if reason:
                 self._rebuild_due = reason
-                return
+                return True
             self.fold(entry)
         if read.entries:
             try:
                 self.live.ack_stored(STREAM_GROUP, [e.id for e in read.entries])
             except LiveStateError as exc:
                 log.debug("ack of stored batches failed (harmless): %s", exc)
+        return True
 
     def _distrust(self, entry: StoredEntry) -> str:
         """Why this entry means the stream no longer covers storage ("" when it does)."""
