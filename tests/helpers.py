@@ -13,6 +13,7 @@ from simulators.publisher import SimConfig, SimResult, run_simulation
 if TYPE_CHECKING:
     from ioc.engine import Engine
     from ioc.live import LiveState
+    from ioc.model import Reading
     from ioc.storage import Storage
 
 # A Monday morning in Cao Bằng (08:00 +07:00), two days back: desks are open, nothing is "ahead".
@@ -72,3 +73,17 @@ class EngineThread:
 
     def __exit__(self, *exc: object) -> None:
         self.engine.stop()
+
+
+def publish_as_engine(live: LiveState, readings: list[Reading], now_ms: int) -> None:
+    """Put readings into the live state as the KPI engine publishes them: latest values, last
+    seen, districts and the per-source facts (for tests that fill the live state directly)."""
+    from ioc.engine.facts import SourceFacts
+    from ioc.kpis.state import KpiState
+
+    state = KpiState()
+    state.add(readings)
+    facts = SourceFacts()
+    facts.add(readings)
+    live.apply(facts.changes(everything=True))
+    live.set_sources(facts.rows(state.seen, now_ms))

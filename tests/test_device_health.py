@@ -15,6 +15,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from collectors.collector import Collector
 from ioc.alerts.rules import RULES
 from ioc.devservices import wait_until
+from ioc.engine import Engine
 from ioc.feeds import FEEDS
 from ioc.kpis.runner import KpiRunner
 from ioc.live.redis import RedisLiveState
@@ -49,17 +50,23 @@ def stack(mosquitto, influxdb, influx_db, redis_url):
     )
     storage = InfluxStorage(settings.influx_url, "t", "ioc", settings.influx_bucket)
     live = RedisLiveState(settings.redis_url)
+    engine_storage = InfluxStorage(settings.influx_url, "t", "ioc", settings.influx_bucket)
+    engine_live = RedisLiveState(settings.redis_url)
     clock = Clock(T0_MS)
+    gauges = gauge_levels(load_sources())
     runner = KpiRunner(
-        live, storage, gauges=gauge_levels(load_sources()), rules=RULES.values(), clock=clock
+        engine_live, engine_storage, gauges=gauges, rules=RULES.values(), clock=clock
     )
-    collector = Collector(settings, storage, live, runner)
+    engine = Engine(settings, engine_storage, engine_live, runner=runner, clock=clock).start()
+    assert engine.wait_rebuilt(30)
+    collector = Collector(settings, storage, live)
     collector.start()
     assert collector.transport.wait_connected(10)
     yield mosquitto, live, clock, collector
     collector.stop()
-    storage.close()
-    live.close()
+    engine.stop()
+    for client in (storage, live, engine_storage, engine_live):
+        client.close()
 
 
 def publish_air(port, source, ts_ms):

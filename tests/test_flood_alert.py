@@ -13,6 +13,7 @@ import pytest
 from collectors.collector import Collector
 from ioc.alerts.rules import RULES
 from ioc.devservices import wait_until
+from ioc.engine import Engine
 from ioc.kpis.runner import KpiRunner
 from ioc.live.redis import RedisLiveState
 from ioc.sources import gauge_levels, load_sources
@@ -65,8 +66,13 @@ def test_flood_raises_acknowledges_and_clears_a_water_alert(env):
         dataclasses.replace(r, min_duration_s=1) if r.id.startswith("water.") else r
         for r in RULES.values()
     ]
-    runner = KpiRunner(live, storage, gauges=gauge_levels(load_sources()), rules=rules)
-    collector = Collector(settings, storage, live, runner)
+    engine_storage = InfluxStorage(settings.influx_url, "test", "ioc", settings.influx_bucket)
+    engine_live = RedisLiveState(settings.redis_url)
+    gauges = gauge_levels(load_sources())
+    runner = KpiRunner(engine_live, engine_storage, gauges=gauges, rules=rules)
+    engine = Engine(settings, engine_storage, engine_live, runner=runner).start()
+    assert engine.wait_rebuilt(30)
+    collector = Collector(settings, storage, live)
     collector.start()
     assert collector.transport.wait_connected(10)
     try:
@@ -117,5 +123,6 @@ def test_flood_raises_acknowledges_and_clears_a_water_alert(env):
         assert list(trail["by"])[1] == "Nông Văn Lâm"
     finally:
         collector.stop()
-        storage.close()
-        live.close()
+        engine.stop()
+        for client in (storage, live, engine_storage, engine_live):
+            client.close()

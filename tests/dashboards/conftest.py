@@ -1,5 +1,5 @@
-"""Fixtures for the dashboard tests: the real pipeline (Mosquitto → collector with its KPI engine →
-InfluxDB + Redis), a small MQTT publisher, the app, and headless Chromium for `dash_duo`.
+"""Fixtures for the dashboard tests: the real pipeline (Mosquitto → collector → InfluxDB + Redis →
+the KPI engine), a small MQTT publisher, the app, and headless Chromium for `dash_duo`.
 
 Browser options: `--headless` is switched on here (dash[testing]'s own option), and Chromium gets
 the flags it needs as root on a machine without internet.
@@ -26,7 +26,7 @@ from collectors.collector import Collector
 from dashboards.app import create_app
 from dashboards.auth import EXTENSION as AUTH_EXTENSION
 from ioc.auth import Session
-from ioc.kpis.runner import runner_from_settings
+from ioc.engine import Engine
 from ioc.live.redis import RedisLiveState
 from ioc.settings import Settings, load_settings
 from ioc.storage.influx import InfluxStorage
@@ -114,12 +114,24 @@ def live(settings) -> Iterator[RedisLiveState]:
 
 
 @pytest.fixture
-def collector(settings) -> Iterator[Collector]:
-    """A real collector with its KPI engine, consuming from the test broker."""
+def engine(settings) -> Iterator[Engine]:
+    """The KPI engine, with its own clients (as `ioc engine`)."""
     storage = InfluxStorage(settings.influx_url, "test", "ioc", settings.influx_bucket)
     live = RedisLiveState(settings.redis_url)
-    runner = runner_from_settings(settings, live, storage)
-    collector = Collector(settings, storage, live, kpis=runner)
+    engine = Engine(settings, storage, live).start()
+    assert engine.wait_rebuilt(30)
+    yield engine
+    engine.stop()
+    storage.close()
+    live.close()
+
+
+@pytest.fixture
+def collector(settings, engine) -> Iterator[Collector]:
+    """A real collector (and the KPI engine beside it), consuming from the test broker."""
+    storage = InfluxStorage(settings.influx_url, "test", "ioc", settings.influx_bucket)
+    live = RedisLiveState(settings.redis_url)
+    collector = Collector(settings, storage, live)
     thread = threading.Thread(target=collector.run, daemon=True)
     thread.start()
     assert collector.transport.wait_connected(10)

@@ -28,7 +28,7 @@ from werkzeug.serving import make_server
 from collectors.collector import Collector
 from dashboards.app import create_app
 from ioc.devservices import DevServices, wait_until
-from ioc.kpis.runner import runner_from_settings
+from ioc.engine import Engine
 from ioc.live.redis import RedisLiveState
 from ioc.settings import load_settings
 from ioc.storage.influx import InfluxStorage
@@ -82,9 +82,9 @@ def main() -> None:
         )
         storage = InfluxStorage(settings.influx_url, "x", "ioc", settings.influx_bucket)
         live = RedisLiveState(settings.redis_url)
-        collector = Collector(
-            settings, storage, live, kpis=runner_from_settings(settings, live, storage)
-        )
+        engine_storage = InfluxStorage(settings.influx_url, "x", "ioc", settings.influx_bucket)
+        Engine(settings, engine_storage, RedisLiveState(settings.redis_url)).start()
+        collector = Collector(settings, storage, live)
         threading.Thread(target=collector.run, daemon=True).start()
         assert collector.transport.wait_connected(15)
         config = SimConfig(

@@ -19,6 +19,7 @@ from ioc.live.base import LiveUpdate
 from ioc.model import NS_PER_MS, Reading
 from ioc.settings import load_settings
 from tests.dashboards.conftest import as_user, bearer, now_ms
+from tests.helpers import publish_as_engine
 
 
 @pytest.fixture
@@ -103,9 +104,8 @@ def test_wall_refresh_without_live_state_marks_every_tile_connection_lost(tmp_pa
 
 def test_snapshot_api_serves_what_the_wall_shows(app, live):
     now = now_ms()
-    update = LiveUpdate()
-    update.add_readings([reading("sensor", "n-1", "bao-lam", now, {"kind": "noise"}, laeq_db=58.0)])
-    live.apply(update)
+    noisy = reading("sensor", "n-1", "bao-lam", now, {"kind": "noise"}, laeq_db=58.0)
+    publish_as_engine(live, [noisy], now)
     with app.server.test_client() as client:
         response = client.get("/api/v1/snapshot", headers=bearer(app))
     assert response.status_code == 200
@@ -114,7 +114,9 @@ def test_snapshot_api_serves_what_the_wall_shows(app, live):
     noise = next(t for t in body["tiles"] if t["key"] == indicator_key("noise"))
     assert noise["value"] == 58.0 and noise["stale"] is False and noise["data_ms"] == now
     assert noise["data_time"].endswith("+07:00")
-    assert body["sources"][0]["source"] == "n-1"
+    (source,) = body["sources"]
+    assert (source["source"], source["kind"], source["online"]) == ("n-1", "noise", True)
+    assert source["district"] == "bao-lam" and source["last_ms"] == now
     assert {"kpis", "alerts", "counters", "generated_time"} <= set(body)
 
 
@@ -218,7 +220,9 @@ def test_drilldown_bad_custom_range_says_so(app):
 def test_devices_sources_callback_reads_the_live_state(app, live):
     update = LiveUpdate()
     now = now_ms()
-    update.add_readings([reading("camera", "c-1", "ha-lang", now, {"site": "x"}, people=3)])
+    publish_as_engine(
+        live, [reading("camera", "c-1", "ha-lang", now, {"site": "x"}, people=3)], now
+    )
     update.count({"stored:camera": 1})
     live.apply(update)
     with app.server.test_request_context():

@@ -26,7 +26,7 @@ AQI = kpi_key("air.vn_aqi")
 
 
 def test_wall001_shows_published_values_and_updates_after_a_new_message(
-    app, collector, publish, dash_duo
+    app, engine, collector, publish, dash_duo
 ):
     publish.sensor("hoa-an", "t-weather-1", "weather", {"temp_c": 21.5}, now_ms())
     # Two hours of PM2.5 at 30 µg/m³: NowCast 30, sub-index 60, band "Trung bình".
@@ -43,7 +43,7 @@ def test_wall001_shows_published_values_and_updates_after_a_new_message(
 
 
 def test_wall002_a_tile_goes_grey_and_says_stale_when_its_feed_stops(
-    app, collector, publish, dash_duo
+    app, engine, collector, publish, dash_duo
 ):
     # The sensor feed is expected every 60 s: a reading 57 s old is fresh for a few seconds more.
     publish.sensor("bao-lac", "t-weather-2", "weather", {"temp_c": 18.4}, now_ms() - 57_000)
@@ -117,11 +117,11 @@ def test_wall005_nothing_is_fetched_from_another_host(app, collector, dash_duo):
 
 
 def test_wall006_alert_from_the_real_engine_is_acknowledged_from_its_drill_down(
-    app, collector, publish, dash_duo
+    app, engine, collector, publish, dash_duo
 ):
     # A camera that speaks and then publishes its Last Will "offline": rule device.offline.
     publish.camera("quang-hoa", "t-cam-1", "t-site", now_ms(), queue_m=20.0)
-    wait_until(lambda: "t-cam-1" in collector.kpis.state.seen, timeout=10)
+    wait_until(lambda: "t-cam-1" in engine.runner.state.seen, timeout=10)
     publish.send("ioc/status/t-cam-1", "offline")
     dash_duo.start_server(app)
     wait_text(dash_duo, ids.WALL_ALERTS, "t-cam-1")
@@ -138,7 +138,7 @@ def test_wall006_alert_from_the_real_engine_is_acknowledged_from_its_drill_down(
     )
     dash_duo.find_element(f"#{ids.page_part('devices', ids.ACK_SUBMIT)}").click()
     wait_text(dash_duo, ids.page_part("devices", ids.ALERTS), "đã xác nhận: lan")
-    alert = next(a for a in collector.kpis.alerts.values() if a.scope == "source:t-cam-1")
+    alert = next(a for a in engine.runner.alerts.values() if a.scope == "source:t-cam-1")
     assert (alert.state, alert.acked_by, alert.ack_comment) == (
         "acknowledged",
         "lan",
