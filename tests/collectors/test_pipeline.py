@@ -43,7 +43,15 @@ class Harness:
             stop_event=self.stop,
             max_backoff_s=0.2,
             probe_s=0.05,
+            writer="collector:test",
         )
+        live.stored_group_reset("engine")
+
+    def appended(self):
+        """The readings appended to the stored-batch stream since the harness started."""
+        entries = self.live.read_stored("engine", "test", count=1000).entries
+        assert all(e.writer == "collector:test" for e in entries)
+        return [r for e in entries for r in e.readings]
 
     def ack(self, messages):
         self.acked.extend(m.mid for m in messages)
@@ -82,7 +90,14 @@ def test_batch_stored_rejected_dead_lettered_and_acked_in_order(harness):
     assert counters["stored:sensor"] == 2
     assert counters["rejected:sensor:bad_json"] == 1
     assert harness.live.deadletters()[0]["reason"] == "bad_json"
-    assert harness.live.latest("sensor")["air-01"].time_ns == (T0_MS + 2000) * 1_000_000
+    # what was stored, in order, for the KPI engine (which publishes the latest values)
+    appended = harness.appended()
+    assert [(r.measurement, r.time_ns // 1_000_000) for r in appended] == [
+        ("sensor", T0_MS + 1000),
+        ("sensor", T0_MS + 2000),
+        ("camera", T0_MS + 1000),
+    ]
+    assert [ms for ms, _ in harness.live.window("air-01", "pm25")] == [T0_MS + 1000, T0_MS + 2000]
 
 
 def test_status_gets_the_district_of_its_source(harness):
@@ -90,7 +105,7 @@ def test_status_gets_the_district_of_its_source(harness):
     status = Message("ioc/status/air-09", b"offline", T0_MS * 1_000_000 + 5, mid=7, qos=1)
     unknown = Message("ioc/status/never-seen", b"online", T0_MS * 1_000_000 + 5, mid=8, qos=1)
     harness.pipeline.process([status, unknown])
-    latest = harness.live.latest("status")
+    latest = {r.source: r for r in harness.appended() if r.measurement == "status"}
     assert latest["air-09"].tags["district"] == "hoa-an"
     assert latest["air-09"].fields["online"] == 0
     assert latest["never-seen"].tags["district"] == "unknown"
@@ -128,7 +143,8 @@ def test_live_state_outage_does_not_stop_storage_or_acks(served, redis_server):
     redis_server.start()
     harness.pipeline.process([sensor(3)])  # applies the backlog with the new batch
     assert harness.live.counters()["stored:sensor"] == 3
-    assert harness.live.latest("sensor")["air-01"].time_ns == (T0_MS + 3000) * 1_000_000
+    appended = [r.time_ns // 1_000_000 for r in harness.appended()]
+    assert appended == [T0_MS + 1000, T0_MS + 2000, T0_MS + 3000]  # the backlog kept them
     assert [ms for ms, _ in harness.live.window("air-01", "pm25")] == [
         T0_MS + 1000,
         T0_MS + 2000,
