@@ -67,6 +67,7 @@ SERVICES = {
     "redis",
     "collector-1",
     "collector-2",
+    "engine",
     "dashboard",
     "simulator",
 }
@@ -84,7 +85,6 @@ TOPOLOGY = {
     "IOC_MQTT_URL",
     "IOC_MQTT_CLIENT_ID",
     "IOC_MQTT_SHARE_GROUP",
-    "IOC_KPI_ENGINE",
     "IOC_INFLUX_URL",
     "IOC_REDIS_URL",
     "IOC_METRICS_PORT",
@@ -237,6 +237,7 @@ def test_every_command_is_an_ioc_command_with_valid_options(services):
     assert {name: ctx.info_name for name, ctx in commands.items()} == {
         "collector-1": "collect",
         "collector-2": "collect",
+        "engine": "engine",
         "simulator": "simulate",
     }
     assert commands["simulator"].params["scenario"] == "normal"
@@ -246,14 +247,23 @@ def test_every_command_is_an_ioc_command_with_valid_options(services):
         run_ioc(["serve"])
 
 
-def test_two_collectors_share_one_group_with_their_own_sessions_and_one_kpi_engine(services):
+def test_two_collectors_share_one_group_with_their_own_sessions_as_plain_replicas(services):
     collectors = {name: s for name, s in services.items() if s.get("command") == ["collect"]}
     assert set(collectors) == {"collector-1", "collector-2"}
     settings = {name: settings_of(s) for name, s in collectors.items()}
     assert {s.mqtt_share_group for s in settings.values()} == {"collectors"}
     client_ids = [s.mqtt_client_id for s in settings.values()]
     assert len(set(client_ids)) == 2 and "" not in client_ids
-    assert [name for name, s in settings.items() if s.kpi_engine] == ["collector-1"]
+    # Plain replicas: the same service but for their broker login (user = client id).
+    one, two = (dict(collectors[n]) for n in ("collector-1", "collector-2"))
+    for service in (one, two):
+        service["environment"] = {
+            k: v
+            for k, v in service["environment"].items()
+            if k not in ("IOC_MQTT_URL", "IOC_MQTT_CLIENT_ID")
+        }
+    assert one == two
+    assert "volumes" not in one  # nothing of their own to keep: the engine has the outbox
     assert topic_filters("collectors")[0].startswith("$share/collectors/ioc/")
     broker_password = services["mosquitto"]["environment"]["MQTT_COLLECTOR_PASSWORD"]
     for name, s in settings.items():
@@ -267,6 +277,31 @@ def test_two_collectors_share_one_group_with_their_own_sessions_and_one_kpi_engi
         assert collectors[name]["stop_grace_period"]
     for dependency in ("mosquitto", "influxdb", "redis"):
         assert services[dependency]["healthcheck"]["test"], dependency
+
+
+def test_exactly_one_kpi_engine_runs_as_its_own_service(services):
+    engines = {name: s for name, s in services.items() if s.get("command") == ["engine"]}
+    assert list(engines) == ["engine"]
+    engine = engines["engine"]
+    assert engine.get("deploy", {}).get("replicas", 1) == 1 and "scale" not in engine
+    settings = settings_of(engine)
+    assert settings.redis_url == "redis://redis:6379/0"  # the collectors' stored-batch stream
+    assert settings.metrics_port == 9100 and "9100/readyz" in str(engine["healthcheck"]["test"])
+    assert set(engine["depends_on"]) == {"influxdb", "redis"}  # no broker: it reads no MQTT
+    assert engine["stop_grace_period"]
+    assert ("ioc-data", "/home/ioc/.local/share/ioc") in mounts(engine)  # the outbox
+
+
+def mounts(service: dict) -> set[tuple[str, str]]:
+    """(source, target) of a service's volumes, short or long syntax."""
+    out = set()
+    for volume in service.get("volumes", []):
+        if isinstance(volume, dict):
+            out.add((volume["source"], volume["target"]))
+        else:
+            source, target, *_ = str(volume).split(":")
+            out.add((source, target))
+    return out
 
 
 def test_influxdb_redis_and_broker_are_the_ones_the_processes_use(services):
