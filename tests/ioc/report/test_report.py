@@ -1,7 +1,7 @@
 """`ioc report` for a simulated day equals the KPI engine's values for that day.
 
 The flood scenario's morning (08:00–14:00 local) goes through the real pipeline into the
-embedded SQLite store while a `KpiRunner` folds what is stored — the engine's path — and
+embedded SQLite store while the engine folds what is stored (its stored-batch stream) and
 evaluates at every hour end and at the day's last millisecond; the report, computed afterwards
 from storage alone, must show the same numbers. Then the XLSX opens with openpyxl with one sheet
 per section and the expected rows, and the HTML and the command line are checked."""
@@ -18,9 +18,11 @@ from typer.testing import CliRunner
 from collectors.pipeline import Pipeline
 from ioc.alerts.rules import RULES
 from ioc.cli import build
+from ioc.engine import Engine
 from ioc.kpis.runner import KpiRunner
 from ioc.kpis.spec import HOUR_MS, PROVINCE
 from ioc.live.memory import MemoryLiveState
+from ioc.live.stream import STREAM_GROUP
 from ioc.localtime import LOCAL_TZ
 from ioc.model import NS_PER_S, Message
 from ioc.places import DISTRICTS
@@ -29,6 +31,7 @@ from ioc.report.compute import build_report
 from ioc.report.html import to_html
 from ioc.report.period import period_of
 from ioc.report.xlsx import SUMMARY, to_xlsx
+from ioc.settings import load_settings
 from ioc.sources import gauge_levels, load_sources, names
 from ioc.storage.sqlite import SqliteStorage
 from simulators.schedule import iter_messages
@@ -49,9 +52,9 @@ def day(tmp_path_factory):
     live = MemoryLiveState()
     period = period_of("day", DAY)
     runner = KpiRunner(live, storage, gauges=GAUGES, rules=RULES.values(), names=NAMES)
-    pipeline = Pipeline(
-        storage, live, publish=lambda topic, payload: None, ack=len, on_stored=runner.add
-    )
+    engine = Engine(load_settings(), storage, live, runner=runner)
+    engine.rebuild("start")
+    pipeline = Pipeline(storage, live, publish=lambda topic, payload: None, ack=len)
     hourly: dict[int, list] = {}
     stop_s = SIM_START.timestamp() + HOURS_SIMULATED * 3600
     next_hour = period.start_ms + HOUR_MS
@@ -60,6 +63,8 @@ def day(tmp_path_factory):
     def flush():
         pipeline.process(batch)
         batch.clear()
+        for entry in live.read_stored(STREAM_GROUP, "report", count=1000).entries:
+            engine.fold(entry)
 
     for sim in iter_messages(5, "flood", SIM_START):
         if sim.time_s >= stop_s:
