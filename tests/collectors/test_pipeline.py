@@ -141,6 +141,7 @@ def test_live_state_outage_does_not_stop_storage_or_acks(served, redis_server):
     assert harness.storage.count("sensor", "pm25", DAY) == 2
     assert harness.pipeline.stats.live_failures == 1
     redis_server.start()
+    harness.live.stored_group_reset("engine")  # as the engine does when Redis is back
     harness.pipeline.process([sensor(3)])  # applies the backlog with the new batch
     assert harness.live.counters()["stored:sensor"] == 3
     appended = [r.time_ns // 1_000_000 for r in harness.appended()]
