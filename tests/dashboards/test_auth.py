@@ -1,5 +1,5 @@
 """Sign-in, roles, display sign-ins and the audit trail in headless Chromium, on the real path
-(MQTT → collector with its KPI engine → Redis → app), plus requests replayed as a script or
+(MQTT → collector → the KPI engine → Redis → app), plus requests replayed as a script or
 another site would send them."""
 
 from __future__ import annotations
@@ -35,14 +35,14 @@ TEMP = indicator_key("temperature")
 PAGES = ("/", "/environment?range=1h", "/traffic", "/services", "/devices", "/admin", "/audit")
 
 
-def offline_camera_alert(publish, collector, source: str = "t-cam-1") -> str:
+def offline_camera_alert(publish, engine, source: str = "t-cam-1") -> str:
     """A camera speaks, then its Last Will says offline: the engine raises device.offline."""
     publish.camera("quang-hoa", source, "t-site", now_ms(), queue_m=20.0)
-    wait_until(lambda: source in collector.kpis.state.seen, timeout=10)
+    wait_until(lambda: source in engine.runner.state.seen, timeout=10)
     publish.send(f"ioc/status/{source}", "offline")
     alert = wait_until(
         lambda: next(
-            (a for a in collector.kpis.alerts.values() if a.scope == f"source:{source}"), None
+            (a for a in engine.runner.alerts.values() if a.scope == f"source:{source}"), None
         ),
         timeout=15,
         message="the offline alert",
@@ -50,15 +50,15 @@ def offline_camera_alert(publish, collector, source: str = "t-cam-1") -> str:
     return alert.alert_id
 
 
-def alert_of(collector, alert_id: str):
-    return next(a for a in collector.kpis.alerts.values() if a.alert_id == alert_id)
+def alert_of(engine, alert_id: str):
+    return next(a for a in engine.runner.alerts.values() if a.alert_id == alert_id)
 
 
 def test_auth001_anonymous_gets_the_sign_in_page_or_401_and_no_data(
-    app, collector, publish, dash_duo
+    app, engine, collector, publish, dash_duo
 ):
     publish.sensor("hoa-an", "t-weather-1", "weather", {"temp_c": 21.5}, now_ms())
-    alert_id = offline_camera_alert(publish, collector)
+    alert_id = offline_camera_alert(publish, engine)
     dash_duo.start_server(app, signed_in=False)
     base = dash_duo.server.url.rstrip("/")
     for path in PAGES:
@@ -77,20 +77,20 @@ def test_auth001_anonymous_gets_the_sign_in_page_or_401_and_no_data(
     body = ack_callback_body("devices", alert_id, "anonymous HTTP client")
     status, _, _ = http(base + "/_dash-update-component", "POST", body, origin)
     assert status == 401
-    assert alert_of(collector, alert_id).state == "active"
+    assert alert_of(engine, alert_id).state == "active"
     # the English switch of the sign-in page
     dash_duo.driver.get(base + "/login?lang=en")
     wait_body(dash_duo, "User name")
 
 
 def test_auth002_viewer_is_refused_the_operator_acknowledges_and_both_are_audited(
-    app, settings, collector, publish, dash_duo
+    app, settings, engine, collector, publish, dash_duo
 ):
     users = app.server.extensions[AUTH].users
     users.add("minh", "viewer", TEST_PASSWORD)
     users.add("lan", "operator", TEST_PASSWORD)
     users.add("mai", "supervisor", TEST_PASSWORD)
-    alert_id = offline_camera_alert(publish, collector)
+    alert_id = offline_camera_alert(publish, engine)
     dash_duo.start_server(app, signed_in=False)
     base = dash_duo.server.url.rstrip("/")
 
@@ -124,7 +124,7 @@ def test_auth002_viewer_is_refused_the_operator_acknowledges_and_both_are_audite
     )
     dash_duo.find_element(f"#{ids.page_part('devices', ids.ACK_SUBMIT)}").click()
     wait_text(dash_duo, ids.page_part("devices", ids.ALERTS), "đã xác nhận: lan")
-    alert = alert_of(collector, alert_id)
+    alert = alert_of(engine, alert_id)
     assert (alert.state, alert.acked_by) == ("acknowledged", "lan")  # never "minh"
     dash_duo.driver.get(base + "/")
     wait_text(dash_duo, ids.WALL_ALERTS, "đã xác nhận: lan")
