@@ -124,14 +124,14 @@ class Demo:
         self.say(f"live state  {settings.redis_url or 'in process'}")
         self.settings = settings
         runner = runner_from_settings(settings, live, storage)
-        engine = Engine(settings, storage, live, runner=runner).start()
-        self._closers.append(engine.stop)
-        self.say("KPI engine  in process, folding the stored-batch stream")
         notifier = runner.notifier
-        if notifier is not None:
+        if notifier is not None:  # stopped after the engine that submits to it
             notifier.start()
             self._closers.append(notifier.stop)
             self.say("notify      alert notifications on (IOC_ALERT_RULES_FILE routes)")
+        engine = Engine(settings, storage, live, runner=runner).start()
+        self._closers.append(engine.stop)
+        self.say("KPI engine  in process, folding the stored-batch stream")
         ctx = DemoContext(self.options, settings, storage, live, self.say)
         for part in parts:
             part.start(ctx)
