@@ -38,7 +38,7 @@ from ioc.places import DISTRICTS
 from ioc.settings import load_settings
 from ioc.storage.base import Storage, TimeRange
 from ioc.storage.influx import InfluxStorage
-from ioc.storage.rollups import HOUR_S, SIX_HOURS_S, TIERS, rebuild, rollup_name
+from ioc.storage.rollups import FIVE_MIN_S, HOUR_S, TIERS, rebuild, rollup_name
 from ioc.storage.sqlite import SqliteStorage
 
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -172,9 +172,11 @@ def _tier_lines(
     per_bucket = width_s // interval_s
     buckets = 86400 // width_s
     name = rollup_name("sensor", width_s)
-    for day in range(start_ns, end_ns, DAY_NS):
+    cut = end_ns - end_ns % (width_s * NS_PER_S)  # whole buckets only
+    for day in range(start_ns - start_ns % DAY_NS, cut, DAY_NS):
         t_s = np.arange(day, day + DAY_NS, interval_s * NS_PER_S, dtype=np.int64) // NS_PER_S
         starts = [day + b * width_s * NS_PER_S for b in range(buckets)]
+        keep = [b for b, at in enumerate(starts) if start_ns <= at < cut]
         lines: list[str] = []
         for kind, group in by_kind.items():
             if not group:
@@ -192,7 +194,8 @@ def _tier_lines(
             )
             for row, src in enumerate(group):
                 fmt = f"{name},district={src.district},kind={kind},source={src.name} {fields} %d"
-                lines += map(fmt.__mod__, zip(*(c[row] for c in columns), starts, strict=True))
+                cells = [[c[row][b] for b in keep] for c in columns]
+                lines += map(fmt.__mod__, zip(*cells, [starts[b] for b in keep], strict=True))
         yield "\n".join(lines).encode()
 
 
@@ -203,9 +206,11 @@ def _tier_rollups(
     by_kind = {k: [s for s in srcs if s.kind == k] for k in KINDS}
     per_bucket = width_s // interval_s
     buckets = 86400 // width_s
-    for day in range(start_ns, end_ns, DAY_NS):
+    cut = end_ns - end_ns % (width_s * NS_PER_S)  # whole buckets only
+    for day in range(start_ns - start_ns % DAY_NS, cut, DAY_NS):
         t_s = np.arange(day, day + DAY_NS, interval_s * NS_PER_S, dtype=np.int64) // NS_PER_S
         starts = [day + b * width_s * NS_PER_S for b in range(buckets)]
+        keep = [b for b, at in enumerate(starts) if start_ns <= at < cut]
         chunk: list[Reading] = []
         for kind, group in by_kind.items():
             if not group:
@@ -216,7 +221,8 @@ def _tier_rollups(
                 v = values(f, index, t_s).reshape(len(group), buckets, per_bucket)
                 parts[f] = (v.min(axis=2).tolist(), v.max(axis=2).tolist(), v.sum(axis=2).tolist())
             for row, src in enumerate(group):
-                for b, bucket_ns in enumerate(starts):
+                for b in keep:
+                    bucket_ns = starts[b]
                     fields: dict[str, float | int] = {}
                     for f, (lo, hi, total) in parts.items():
                         fields[f + "_min"] = lo[row][b]
@@ -240,9 +246,9 @@ def load(
 ) -> dict[str, float]:
     """Load the synthetic history; `write_lines(body, rp)` writes line protocol straight to
     InfluxDB (faster than `Storage.write`, which is not what is measured here)."""
-    end = now_ns - now_ns % (interval_s * NS_PER_S)
+    end = now_ns - now_ns % (HOUR_S * NS_PER_S)  # history up to the last whole hour
     raw_start = end - raw_days * DAY_NS
-    first_day = (end - days * DAY_NS) // DAY_NS * DAY_NS
+    first = end - days * DAY_NS
     began = time.monotonic()
     points = 0
     if write_lines is not None:
@@ -256,29 +262,31 @@ def load(
             points += len(chunk)
     raw_s = time.monotonic() - began
     progress(f"{label}: {points:,} raw points in {raw_s:.0f} s")
+    # The tiers as the keeper leaves them: 5-min buckets where raw points are kept, hourly and
+    # 6-hour ones for every day (older days: as rolled up before their raw points expired).
     began = time.monotonic()
-    old_end = raw_start - raw_start % DAY_NS
     rollups = 0
-    if days > raw_days:
+    storage.import_rollups(HOUR_S, [])  # creates the rollup retention policy (InfluxDB)
+    for width in TIERS:
+        since = raw_start if width == FIVE_MIN_S else first
         if write_lines is not None:
-            storage.import_rollups(HOUR_S, [])  # creates the rollup retention policy
-        for width in (HOUR_S, SIX_HOURS_S):
-            if write_lines is not None:
-                for body in _tier_lines(srcs, first_day, old_end, interval_s, width):
-                    write_lines(body, "rollup")
-                    rollups += body.count(b"\n") + 1
-                continue
-            for chunk in _tier_rollups(srcs, first_day, old_end, interval_s, width):
+            rp = "" if width == FIVE_MIN_S else "rollup"
+            for body in _tier_lines(srcs, since, end, interval_s, width):
+                write_lines(body, rp)
+                rollups += body.count(b"\n") + 1
+        else:
+            for chunk in _tier_rollups(srcs, since, end, interval_s, width):
                 storage.import_rollups(width, chunk)
                 rollups += len(chunk)
-    for width in TIERS:
-        storage.set_rollup_done(width, old_end)
+        storage.set_rollup_done(width, end - end % (width * NS_PER_S))
     import_s = time.monotonic() - began
-    progress(f"{label}: {rollups:,} hourly and 6-hour rollups of older days in {import_s:.0f} s")
+    progress(f"{label}: {rollups:,} rollup buckets (5 min, 1 h, 6 h) in {import_s:.0f} s")
     began = time.monotonic()
-    rows = rebuild(storage, TimeRange(old_end, end))
+    rows = rebuild(storage, TimeRange(end - 6 * 3600 * NS_PER_S, end), now_ns=end)
     rebuild_s = time.monotonic() - began
-    progress(f"{label}: rollups of the raw days rebuilt ({rows:,} rows) in {rebuild_s:.0f} s")
+    progress(
+        f"{label}: rebuild of the last 6 hours from raw points ({rows:,} rows): {rebuild_s:.1f} s"
+    )
     return {"raw_points": points, "raw_s": raw_s, "rebuild_s": rebuild_s, "import_s": import_s}
 
 
@@ -303,7 +311,9 @@ def measure(
 
     clear = getattr(storage, "clear_caches", lambda: None)
     station = next(s.name for s in srcs if s.kind == "air")
-    app = create_app(load_settings(), live=live, storage=storage)
+    auth_dir = tempfile.mkdtemp(prefix="ioc-bench-auth-")
+    settings = load_settings(auth_db=str(Path(auth_dir) / "auth.sqlite"))
+    app = create_app(settings, live=live, storage=storage)
     air = {"kind": "air"}
     for name, range_days in RANGES.items():
         if range_days > days:
@@ -377,6 +387,8 @@ def browser_timings(timings: Timings, server: Any, ranges: list[str], repeat: in
     for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1920,1080"):
         options.add_argument(arg)  # type: ignore[no-untyped-call]
     driver = webdriver.Chrome(options=options)
+    base = f"http://127.0.0.1:{http.server_port}"
+    _sign_in(driver, server, base)
     graph = ids.page_part("environment", ids.HISTORY)
     script = f"return document.querySelectorAll('#{graph} .scatterlayer .trace').length"
 
@@ -385,7 +397,7 @@ def browser_timings(timings: Timings, server: Any, ranges: list[str], repeat: in
 
     try:
         for name in ranges:
-            url = f"http://127.0.0.1:{http.server_port}/environment?range={name}"
+            url = f"{base}/environment?range={name}"
             for i in range(repeat + 1):
                 driver.get("about:blank")
                 began = time.perf_counter()
@@ -399,6 +411,24 @@ def browser_timings(timings: Timings, server: Any, ranges: list[str], repeat: in
         driver.quit()
         http.shutdown()
         thread.join(timeout=10)
+
+
+def _sign_in(driver: Any, server: Any, base: str) -> None:
+    """A viewer in the app's own (temporary) auth store, signed in through the /login form."""
+    import secrets
+
+    from selenium.webdriver.common.by import By
+
+    from dashboards.auth import EXTENSION
+    from ioc.devservices.wait import wait_until
+
+    password = secrets.token_urlsafe(18)
+    server.extensions[EXTENSION].users.add("bench", "viewer", password)
+    driver.get(f"{base}/login?next=/")
+    driver.find_element(By.ID, "username").send_keys("bench")
+    driver.find_element(By.ID, "password").send_keys(password)
+    driver.find_element(By.ID, "login-submit").click()
+    wait_until(lambda: "/login" not in driver.current_url, timeout=30, message="signed in")
 
 
 def feed_live(live: LiveState, srcs: list[Source], now_ns: int) -> None:

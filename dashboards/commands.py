@@ -71,7 +71,7 @@ def bench_history(
         load = run.load_s
         typer.echo(
             f"{name}: {load['raw_points']:,.0f} raw points loaded in {load['raw_s']:.0f} s,"
-            f" rollups rebuilt in {load['rebuild_s']:.0f} s"
+            f" rebuild of the last 6 hours' rollups {load['rebuild_s']:.1f} s"
         )
     for line in table(runs):
         typer.echo(line)

@@ -25,6 +25,7 @@ on demand (`ioc rollups rebuild`).
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -182,10 +183,16 @@ class RollupStore(Protocol):
         """Raw points (and the 5-min tier) older than `raw_days` go; 0 keeps them forever."""
 
 
-def rebuild(store: RollupStore, time_range: TimeRange, *, chunk_s: int = 6 * 3600) -> int:
-    """Recompute every tier over the range (widened to whole hours), in chunks; rows written.
-
-    The watermarks move up to the range's end when they were below it."""
+def rebuild(
+    store: RollupStore,
+    time_range: TimeRange,
+    *,
+    chunk_s: int = 6 * 3600,
+    now_ns: int | None = None,
+) -> int:
+    """Recompute every tier over the range (widened to whole 6-hour buckets), in chunks; rows
+    written. Each tier's watermark moves up to the range's end (never past `now_ns`, the wall
+    clock by default) when it was below: buckets after it are left to the keeper."""
     start = _floor(time_range.start_ns, TIERS[0] * NS_PER_S)
     end = _ceil(time_range.end_ns, TIERS[0] * NS_PER_S)
     rows = 0
@@ -196,9 +203,11 @@ def rebuild(store: RollupStore, time_range: TimeRange, *, chunk_s: int = 6 * 360
             rows += store.roll_up(width, TimeRange(at, stop))
             at = stop
     done = store.rollup_done(cached=False)
+    top = min(time_range.end_ns, time.time_ns() if now_ns is None else now_ns)
     for width in TIERS:
-        if done.get(width, -1) < end:
-            store.set_rollup_done(width, end)
+        complete = _floor(top, width * NS_PER_S)
+        if done.get(width, -1) < complete:
+            store.set_rollup_done(width, complete)
     return rows
 
 

@@ -165,3 +165,17 @@ def test_records_of_a_long_range_are_the_newest_of_the_whole_range(storage):
     for limit in (5, 200, 2000):
         frame = storage.records("sensor", span, limit=limit)
         assert list(frame["time"].astype("int64")) == newest[:limit]
+
+
+def test_a_rebuild_never_moves_a_watermark_past_the_range_end_or_now(storage):
+    storage.write(synthetic(T0, 3))
+    rebuild(storage, TimeRange(T0, T0 + 100 * 60 * NS_PER_S))  # 01:40
+    done = storage.rollup_done(cached=False)
+    assert done == {
+        FIVE_MIN_S: T0 + 100 * 60 * NS_PER_S,
+        HOUR_S: T0 + 3600 * NS_PER_S,
+        6 * HOUR_S: T0,
+    }
+    future = TimeRange(T0, T0 + 30 * DAY)
+    rebuild(storage, future, now_ns=T0 + 2 * 3600 * NS_PER_S + 7)
+    assert storage.rollup_done(cached=False)[FIVE_MIN_S] == T0 + 2 * 3600 * NS_PER_S
