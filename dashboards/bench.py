@@ -2,13 +2,15 @@
 
 On its own InfluxDB (1.6 + v2 shim), Redis and SQLite file (temporary, free loopback ports):
 1. N synthetic sensor sources (air, water, weather, noise; the ten districts), one point every
-   `interval` seconds. The last `raw_days` days are written as raw points and their rollups
-   built by `rebuild()` (timed); older days, as after raw retention, exist only as hourly
-   rollups (written from the same generator, aggregated per hour);
+   `interval` seconds, up to the last whole hour. The last `raw_days` days are raw points (as
+   with `IOC_RAW_RETENTION_DAYS`); the rollup tiers are loaded as the keeper leaves them
+   (5-min buckets over the raw days, hourly and 6-hour buckets over every day, aggregated from
+   the same generator), and `rebuild()` of the last 6 hours from raw points is timed;
 2. the environment drill-down's queries for 24 h / 7 d / 30 d / 90 d (/ 1 y): the history chart
    (air, PM2.5 mean per district, 300 buckets), the per-district breakdown (48 buckets), one
    station's chart, the newest 1,000 raw records, and the whole page view (`compute_view`: all of
-   them plus the figures); `latest` from the live state (Redis) — each `repeat` times;
+   them plus the figures); `latest` from the live state (Redis) — each `repeat` times after one
+   warm-up; with a browser, headless Chromium from navigation to the drawn history chart;
 3. references measured in the same run: the history chart from raw points only
    (`rollups=False`) where the raw points cover the range, and `latest` as a storage scan.
 """
