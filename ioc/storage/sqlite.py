@@ -230,14 +230,22 @@ class SqliteStorage:
         limit: int = 1000,
     ) -> pd.DataFrame:
         for window in newest_windows(time_range, limit):
-            frame = self._records(measurement, window, where, limit)
-            if len(frame) >= limit or window.start_ns == time_range.start_ns:
+            last = window.start_ns == time_range.start_ns
+            frame = self._records(measurement, window, where, limit, last)
+            if frame is not None:
                 return frame
         raise AssertionError("the last window is the whole range")  # pragma: no cover
 
     def _records(
-        self, measurement: str, time_range: TimeRange, where: TagFilter | None, limit: int
-    ) -> pd.DataFrame:
+        self,
+        measurement: str,
+        time_range: TimeRange,
+        where: TagFilter | None,
+        limit: int,
+        last: bool = True,
+    ) -> pd.DataFrame | None:
+        """The window's newest points; None (nothing decoded) when fewer than `limit` and not
+        the `last` window."""
         if limit < 0:
             raise ValueError(f"limit must be >= 0 (0 = no limit), not {limit}")
         bound = sql.params(measurement, time_range, where)
@@ -248,6 +256,8 @@ class SqliteStorage:
         )
         with self._reading() as conn:
             rows = conn.execute(query, bound).fetchall()
+            if len(rows) < limit and not last:
+                return None
             columns = self._columns(conn, measurement)
         if not rows:
             return _frame([])
