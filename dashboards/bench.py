@@ -518,9 +518,15 @@ def _engine_writer(influxdb: InfluxDB) -> Callable[[bytes, str], None]:
 
     def write(body: bytes, rp: str) -> None:
         url = f"{influxdb.engine_url}/write?db=ioc&precision=ns" + (f"&rp={rp}" if rp else "")
-        response = http.request("POST", url, body=body)
-        if response.status != 204:
-            raise RuntimeError(f"InfluxDB /write: {response.status} {response.data[:300]!r}")
+        at = 0
+        while at < len(body):  # pieces under InfluxDB's 25 MB body limit, at line ends
+            cut = (
+                len(body) if len(body) - at <= 8_000_000 else body.rindex(b"\n", at, at + 8_000_000)
+            )
+            response = http.request("POST", url, body=body[at:cut])
+            if response.status != 204:
+                raise RuntimeError(f"InfluxDB /write: {response.status} {response.data[:300]!r}")
+            at = cut + 1
 
     return write
 
