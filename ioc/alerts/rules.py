@@ -116,10 +116,14 @@ def rules_by_id(rules: Iterable[AlertRule]) -> dict[str, AlertRule]:
 
 
 def load_rules(path: str | Path) -> dict[str, AlertRule]:
-    """Rules from a TOML file of `[[rule]]` tables (replacing the defaults, not merging)."""
+    """Rules from a TOML file of `[[rule]]` tables (replacing the defaults, not merging). A
+    file with no `[[rule]]` table at all — only notification channels and routes
+    (ioc.notify.config) — keeps the built-in rules."""
     with open(path, "rb") as handle:
         document = tomllib.load(handle)
-    return rules_by_id(rule_from_dict(entry) for entry in document.get("rule", []))
+    if "rule" not in document:
+        return dict(RULES)
+    return rules_by_id(rule_from_dict(entry) for entry in document["rule"])
 
 
 _ABOVE_THE_BAND = "VN_AQI {value} ({band_vi}) tại trạm {target}"

@@ -80,3 +80,11 @@ message_en = "Queue at Ta Lung border gate is {value} m long"
         encoding="utf-8",
     )
     assert load_rules(path) == {"border.queue_long": RULES["border.queue_long"]}
+
+
+def test_a_file_of_notification_routes_only_keeps_the_built_in_rules(tmp_path):
+    path = tmp_path / "alerts.toml"
+    path.write_text('[[channel]]\nid = "x"\nkind = "webhook"\nurl = "http://127.0.0.1:9/"\n')
+    assert load_rules(path) == RULES
+    path.write_text("rule = []\n")  # an explicit empty list: no rules at all
+    assert load_rules(path) == {}
