@@ -103,3 +103,17 @@ def test_the_notice_names_place_value_level_and_links_the_drill_down():
     assert "Giá trị: 1.234,5 tickets · Lúc 08:00 01/07/2020" in notice.text
     assert notice.to_json()["at"] == "2020-07-01T08:00:00+07:00"
     assert Notice.from_dict(notice.to_dict()) == notice
+
+
+def test_the_shipped_example_file_loads_and_keeps_the_built_in_rules():
+    from pathlib import Path
+
+    from ioc.alerts.rules import RULES, load_rules
+    from ioc.notify.config import load_notify_config
+
+    example = Path(__file__).resolve().parents[3] / "deploy" / "alerts.example.toml"
+    config = load_notify_config(example)
+    assert set(config.channels) == {"truc-ban", "lanh-dao", "he-thong-tinh"}
+    flood = [c.id for c in config.channels_for("water.bd3", "source:g", "critical", "raised")]
+    assert flood == ["truc-ban", "he-thong-tinh", "lanh-dao"]
+    assert load_rules(example) == RULES
