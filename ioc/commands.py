@@ -7,6 +7,7 @@ They use `ioc` alone. The commands of the packages above it (`collect`, `simulat
 
 from __future__ import annotations
 
+import logging
 import time
 
 import orjson
@@ -110,6 +111,7 @@ def engine() -> None:
     from ioc.kpis.runner import runner_from_settings
     from ioc.live import open_live_state
     from ioc.metrics import live_probe, new_registry, start_metrics, storage_probe
+    from ioc.metrics.families import EngineStatsCollector
     from ioc.storage import open_storage
 
     settings = settings_or_exit()
@@ -127,6 +129,7 @@ def engine() -> None:
     except IocError as exc:
         fail(str(exc), 2)
     service = Engine(settings, storage, live, runner=runner)
+    registry.register(EngineStatsCollector(lambda: service.stats))
     probes = {"storage": storage_probe(storage), "live_state": live_probe(live)}
     try:
         metrics = start_metrics(settings, registry, probes)
@@ -149,6 +152,7 @@ def engine() -> None:
             metrics.close()
         storage.close()
         live.close()
+        logging.getLogger("ioc.engine").info("stopped")
 
 
 def kpis(

@@ -1,6 +1,7 @@
-"""`ioc collect` with IOC_METRICS_PORT, on real Mosquitto, InfluxDB and Redis: after a simulated
-run (bad messages included) `/metrics` counts exactly what was stored and rejected; `/readyz`
-turns false when InfluxDB stops and true again when it is back; JSON log lines."""
+"""`ioc collect` and `ioc engine` with IOC_METRICS_PORT, on real Mosquitto, InfluxDB and Redis:
+after a simulated run (bad messages included) the collector's `/metrics` counts exactly what
+was stored and rejected and the engine's what it folded (the same readings); both `/readyz`
+turn false when InfluxDB stops and true again when it is back; JSON log lines."""
 
 import os
 import signal
@@ -50,8 +51,8 @@ def ready(url: str) -> tuple[int, dict]:
 def test_metrics_count_what_was_stored_and_rejected_and_readiness_follows_influxdb(
     mosquitto, influxdb, influx_db, redis_url, tmp_path
 ):
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
+    port, engine_port = free_port(), free_port()
+    url, engine_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{engine_port}"
     env = {
         "IOC_MQTT_URL": mosquitto.url,
         "IOC_MQTT_CLIENT_ID": "metrics-collector",
@@ -64,17 +65,24 @@ def test_metrics_count_what_was_stored_and_rejected_and_readiness_follows_influx
         "IOC_DATA_DIR": str(tmp_path),
     }
     settings = settings_from_env(env)
-    log_path = tmp_path / "collect.log"
-    with open(log_path, "wb") as log:
+    log_path, engine_log = tmp_path / "collect.log", tmp_path / "engine.log"
+    with open(log_path, "wb") as log, open(engine_log, "wb") as elog:
         process = subprocess.Popen(
             [sys.executable, "-m", "ioc.cli", "collect"],
             env={**os.environ, **env},
             stdout=subprocess.DEVNULL,
             stderr=log,
         )
+        engine = subprocess.Popen(
+            [sys.executable, "-m", "ioc.cli", "engine"],
+            env={**os.environ, **env, "IOC_METRICS_PORT": str(engine_port)},
+            stdout=subprocess.DEVNULL,
+            stderr=elog,
+        )
     storage = InfluxStorage(settings.influx_url, "test", "ioc", settings.influx_bucket)
     try:
         wait_until(lambda: ready(url)[0] == 200, timeout=30, message="collector never ready")
+        wait_until(lambda: ready(engine_url)[0] == 200, timeout=30, message="engine never ready")
         assert httpx.get(f"{url}/healthz", timeout=5).text == "ok\n"
         result = run_simulation(
             SimConfig(
@@ -110,9 +118,18 @@ def test_metrics_count_what_was_stored_and_rejected_and_readiness_follows_influx
         assert total(samples, "ioc_deadletters_dropped_total") == 0
         assert total(samples, "ioc_batch_size_messages_count") >= 1
         assert total(samples, "ioc_storage_write_seconds_count") >= 1
-        assert total(samples, "ioc_kpi_evaluation_seconds_count") >= 1
         assert total(samples, "process_resident_memory_bytes") > 0
         assert total(samples, "ioc_inbox_messages") == 0
+        stored = total(samples, "ioc_readings_stored_total")
+        wait_until(
+            lambda: total(scrape(engine_url), "ioc_engine_readings_folded_total") == stored,
+            timeout=60,
+            message="the engine did not fold what the collector stored",
+        )
+        engine_samples = scrape(engine_url)
+        assert total(engine_samples, "ioc_engine_rebuilds_total") >= 1
+        assert total(engine_samples, "ioc_kpi_evaluation_seconds_count") >= 1
+        assert total(engine_samples, "process_resident_memory_bytes") > 0
 
         influxdb.stop()
         try:
@@ -125,21 +142,34 @@ def test_metrics_count_what_was_stored_and_rejected_and_readiness_follows_influx
             assert body["checks"]["storage"]["ok"] is False
             assert body["checks"]["broker"]["ok"] and body["checks"]["live_state"]["ok"]
             assert httpx.get(f"{url}/healthz", timeout=5).status_code == 200  # alive all along
+            _, engine_body = wait_until(
+                lambda: (r := ready(engine_url))[0] == 503 and r,
+                timeout=30,
+                message="the engine still ready with InfluxDB stopped",
+            )
+            assert engine_body["checks"]["storage"]["ok"] is False
+            assert engine_body["checks"]["live_state"]["ok"] is True
         finally:
             influxdb.start()
         wait_until(lambda: ready(url)[0] == 200, timeout=30, message="not ready again")
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(30) == 0
+        wait_until(lambda: ready(engine_url)[0] == 200, timeout=30, message="engine not ready")
+        for child in (process, engine):
+            child.send_signal(signal.SIGTERM)
+            assert child.wait(30) == 0
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        for child in (process, engine):
+            if child.poll() is None:
+                child.kill()
+                child.wait()
         storage.close()
     lines = [orjson.loads(line) for line in log_path.read_bytes().splitlines() if line.strip()]
     assert all({"ts", "level", "logger", "message"} <= set(line) for line in lines)
     messages = [line["message"] for line in lines]
     assert any(m.startswith("connected to MQTT") for m in messages)
     assert messages[-1] == "stopped"
+    engine_lines = [orjson.loads(line) for line in engine_log.read_bytes().splitlines() if line]
+    assert engine_lines[-1]["message"] == "stopped"
+    assert any(line["message"].startswith("rebuilt from storage") for line in engine_lines)
 
 
 def _field(feed: str) -> str:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections import Counter as Tally
 from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from prometheus_client import (
     GC_COLLECTOR,
@@ -38,6 +39,8 @@ from prometheus_client import (
     Gauge,
     Histogram,
 )
+from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 BATCH_BUCKETS = (1, 5, 10, 50, 100, 500, 1000, 2000, 5000, 10_000, 20_000)
 SECONDS_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
@@ -160,6 +163,25 @@ class EngineMetrics:
                 self.alerts.labels(state, severity).set(counts[(state, severity)])
         for state in transitions:
             self.transitions.labels(state).inc()
+
+
+class EngineStatsCollector(Collector):
+    """`ioc_engine_*` counters read from the engine's own stats at scrape time:
+    ioc_engine_stream_entries_total, ioc_engine_readings_folded_total,
+    ioc_engine_readings_repeated_total (dropped as already folded), ioc_engine_rebuilds_total."""
+
+    def __init__(self, stats: Callable[[], Any]) -> None:
+        self._stats = stats
+
+    def collect(self) -> Iterable[Metric]:
+        stats = self._stats()
+        for name, attr, doc in (
+            ("ioc_engine_stream_entries", "entries", "stored-batch stream entries read"),
+            ("ioc_engine_readings_folded", "folded", "readings folded from the stream"),
+            ("ioc_engine_readings_repeated", "repeated", "readings dropped as already folded"),
+            ("ioc_engine_rebuilds", "rebuilds", "rebuilds from storage"),
+        ):
+            yield CounterMetricFamily(name, doc, value=float(getattr(stats, attr)))
 
 
 class NotifyMetrics:
