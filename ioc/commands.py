@@ -17,6 +17,7 @@ from ioc import devicecli
 from ioc.auth import cli as auth_cli
 from ioc.cli import Commands, fail, live_or_exit, settings_or_exit
 from ioc.errors import ConfigError, IocError
+from ioc.notifycli import notifications
 from ioc.report.command import report
 
 ALERT_STATES_SHOWN = ("active", "acknowledged")
@@ -41,6 +42,7 @@ def register(cli: Commands) -> None:
     cli.root.command()(demo)
     cli.root.command()(report)
     cli.root.command()(backup)
+    cli.root.command()(notifications)
     devicecli.register(cli)
 
 

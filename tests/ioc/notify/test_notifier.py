@@ -319,3 +319,30 @@ def test_outbox_keeps_one_row_per_channel_and_transition(tmp_path):
     assert len(reopened.items()) == 2
     assert reopened.episode("water.bd3|source:g1") == ("a:1", "raised")
     reopened.close()
+
+
+def test_ioc_notifications_lists_the_outbox(tmp_path, smtp_server, ca_file, receiver, monkeypatch):
+    from typer.testing import CliRunner
+
+    from ioc.cli import build
+
+    settings = settings_for(tmp_path, smtp_server, ca_file, receiver.url_for("/hook"))
+    storage = SqliteStorage(tmp_path / "ioc.sqlite3")
+    engine = Engine(settings, storage)
+    try:
+        engine.level(520)
+        engine.notifier.deliver_due()
+    finally:
+        engine.close()
+        storage.close()
+    monkeypatch.setenv("IOC_DATA_DIR", str(tmp_path / "data"))
+    done = CliRunner().invoke(build(), ["notifications", "--json"])
+    assert done.exit_code == 0, done.output
+    rows = orjson.loads(done.output.splitlines()[-1])["notifications"]
+    assert sorted((r["channel"], r["status"], r["attempts"]) for r in rows) == [
+        ("he-thong-tinh", "delivered", 1),
+        ("he-thong-tinh", "delivered", 1),
+        ("truc-ban", "delivered", 1),
+    ]
+    text = CliRunner().invoke(build(), ["notifications"]).output
+    assert "[delivered]" in text and "báo động 3" in text
