@@ -110,7 +110,7 @@ def engine() -> None:
     from types import FrameType
 
     from ioc.engine import Engine
-    from ioc.kpis.runner import runner_from_settings
+    from ioc.engine.runner import runner_from_settings
     from ioc.live import open_live_state
     from ioc.metrics import live_probe, new_registry, start_metrics, storage_probe
     from ioc.metrics.families import EngineStatsCollector

@@ -109,7 +109,7 @@ class Demo:
     def start(self, parts: list[DemoPart] | None = None) -> DemoContext:
         """Start broker, storage, live state, then every part; return what they share."""
         from ioc.engine import Engine
-        from ioc.kpis.runner import runner_from_settings
+        from ioc.engine.runner import runner_from_settings
         from ioc.live import open_live_state
         from ioc.storage import open_storage
 

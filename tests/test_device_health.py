@@ -16,8 +16,8 @@ from collectors.collector import Collector
 from ioc.alerts.rules import RULES
 from ioc.devservices import wait_until
 from ioc.engine import Engine
+from ioc.engine.runner import KpiRunner
 from ioc.feeds import FEEDS
-from ioc.kpis.runner import KpiRunner
 from ioc.live.redis import RedisLiveState
 from ioc.sources import gauge_levels, load_sources
 from ioc.storage.influx import InfluxStorage

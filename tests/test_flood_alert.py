@@ -14,7 +14,7 @@ from collectors.collector import Collector
 from ioc.alerts.rules import RULES
 from ioc.devservices import wait_until
 from ioc.engine import Engine
-from ioc.kpis.runner import KpiRunner
+from ioc.engine.runner import KpiRunner
 from ioc.live.redis import RedisLiveState
 from ioc.sources import gauge_levels, load_sources
 from ioc.storage.base import TimeRange

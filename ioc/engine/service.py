@@ -29,8 +29,8 @@ from ioc.alerts.engine import states_from_dict
 from ioc.engine.dedupe import FoldFilter
 from ioc.engine.facts import SourceFacts
 from ioc.engine.rebuild import rebuild_from_storage
+from ioc.engine.runner import KpiRunner, runner_from_settings, wall_clock_ms
 from ioc.errors import LiveStateError, StorageError
-from ioc.kpis.runner import KpiRunner, runner_from_settings, wall_clock_ms
 from ioc.kpis.state import PARTS
 from ioc.live import LiveState
 from ioc.live.heartbeat import ENGINE, HEARTBEAT_EVERY_MS

@@ -7,7 +7,7 @@ import pytest
 
 from ioc.engine import Engine
 from ioc.engine.rebuild import rebuild_from_storage
-from ioc.kpis.runner import KpiRunner
+from ioc.engine.runner import KpiRunner
 from ioc.live.base import LiveUpdate
 from ioc.live.memory import MemoryLiveState
 from ioc.model import NS_PER_MS, Reading

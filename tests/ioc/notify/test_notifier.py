@@ -14,8 +14,8 @@ from pytest_httpserver import HTTPServer
 
 from ioc.alerts.rules import RULES
 from ioc.devservices import wait_until
+from ioc.engine.runner import KpiRunner
 from ioc.kpis.city import GaugeAlarmLevels
-from ioc.kpis.runner import KpiRunner
 from ioc.live.memory import MemoryLiveState
 from ioc.notify import Outbox, notifier_from_settings
 from ioc.notify.outbox import OUTBOX_FILE

@@ -19,7 +19,7 @@ from collectors.pipeline import Pipeline
 from ioc.alerts.rules import RULES
 from ioc.cli import build
 from ioc.engine import Engine
-from ioc.kpis.runner import KpiRunner
+from ioc.engine.runner import KpiRunner
 from ioc.kpis.spec import HOUR_MS, PROVINCE
 from ioc.live.memory import MemoryLiveState
 from ioc.live.stream import STREAM_GROUP

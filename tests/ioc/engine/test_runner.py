@@ -6,8 +6,8 @@ import dataclasses
 import pytest
 
 from ioc.alerts.rules import RULES
+from ioc.engine.runner import KpiRunner
 from ioc.kpis.city import GaugeAlarmLevels
-from ioc.kpis.runner import KpiRunner
 from ioc.live.redis import RedisLiveState
 from ioc.storage.base import TimeRange
 from ioc.storage.influx import InfluxStorage
