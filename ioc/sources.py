@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ioc.errors import ConfigError
+from ioc.feeds import FEEDS
 from ioc.kpis.city import GaugeAlarmLevels
 
 DEFAULT_SOURCES_FILE = Path(__file__).parent / "data" / "sources.toml"
@@ -49,9 +50,14 @@ def _source(source_id: str, entry: dict[str, object]) -> Source:
     if "bd1" in entry:
         alarm = GaugeAlarmLevels(float(entry["bd1"]), float(entry["bd2"]), float(entry["bd3"]))  # type: ignore[arg-type]
     lat, lon = entry.get("lat"), entry.get("lon")
+    feed = str(entry["feed"])
+    if feed not in FEEDS:
+        raise ValueError(
+            f"source {source_id!r} has feed {feed!r}, expected one of {', '.join(FEEDS)}"
+        )
     return Source(
         source_id,
-        str(entry["feed"]),
+        feed,
         str(entry["district"]),
         str(entry.get("name_vi") or source_id),
         float(lat) if isinstance(lat, int | float) else None,
