@@ -17,6 +17,7 @@ from ioc.errors import IocError
 def register(cli: Commands) -> None:
     cli.root.command()(collect)
     cli.bench.command("ingest")(bench_ingest)
+    cli.bench.command("broker-crash")(bench_broker_crash)
 
 
 def collect() -> None:
@@ -79,3 +80,23 @@ def bench_ingest(
     typer.echo(orjson.dumps(result).decode())
     if result["lost"] != 0 or figures.live_stored != messages:
         raise typer.Exit(1)
+
+
+def bench_broker_crash(
+    rate: float = typer.Option(2000.0, help="QoS 1 messages per second"),
+    seconds: float = typer.Option(10.0, help="publishing time before the kill -9"),
+) -> None:
+    """Mosquitto kill -9 with a subscriber behind: messages lost and the cost of each autosave
+    setting (broker CPU, PUBACK latency)."""
+    from collectors.bench_broker import run_broker_crash
+
+    logging.basicConfig(level="WARNING")
+    results = run_broker_crash(rate, seconds, lambda line: typer.echo(f"… {line}", err=True))
+    head = ("setting", "acked", "lost", "CPU %", "p50 ms", "p99 ms", "max ms")
+    typer.echo(f"{head[0]:<24} " + " ".join(f"{h:>8}" for h in head[1:]))
+    for r in results:
+        typer.echo(
+            f"{r.setting:<24} {r.published:>8,} {r.lost:>8,} {r.broker_cpu_pct:>8.1f} "
+            f"{r.puback_p50_ms:>8.2f} {r.puback_p99_ms:>8.2f} {r.puback_max_ms:>8.1f}"
+        )
+    typer.echo(orjson.dumps([r.as_dict() for r in results]).decode())

@@ -14,6 +14,7 @@ Dash.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,12 +23,14 @@ from typing import Any
 import flask
 import pandas as pd
 
-from ioc.errors import ConfigError, IocError
+from ioc.errors import ConfigError, IocError, StorageRejected
 from ioc.feeds import FEEDS
 from ioc.live import LiveState, open_live_state
 from ioc.model import NS_PER_MS, Reading
 from ioc.settings import Settings
 from ioc.storage import Storage, TimeRange, open_storage
+
+log = logging.getLogger(__name__)
 
 EXTENSION = "ioc_dashboard"
 MEASUREMENTS: tuple[str, ...] = tuple(spec.measurement for spec in FEEDS.values())
@@ -184,6 +187,18 @@ class StorageResult:
     error: str = ""
 
 
+QUERY_REFUSED = (
+    "Cơ sở dữ liệu từ chối truy vấn này — hãy chọn khoảng thời gian hoặc bộ lọc khác / "
+    "The database refused this query — choose another time range or filter"
+)
+
+
+def _refused(exc: StorageRejected) -> str:
+    """A sentence for the page; the database's own parser message goes to the log only."""
+    log.warning("storage refused a drill-down query: %s", exc)
+    return QUERY_REFUSED
+
+
 def _empty() -> pd.DataFrame:
     return pd.DataFrame({"time": pd.Series([], dtype="datetime64[ns, UTC]")})
 
@@ -212,6 +227,8 @@ def history(
             aggregate=aggregate,
             max_buckets=max_buckets,
         )
+    except StorageRejected as exc:
+        return StorageResult(_empty(), _refused(exc))
     except (IocError, ValueError) as exc:
         return StorageResult(_empty(), str(exc))
     return StorageResult(frame)
@@ -230,6 +247,8 @@ def records(
         return StorageResult(_empty(), b.storage_problem)
     try:
         frame = b.storage.records(measurement, time_range, where=where or None, limit=limit)
+    except StorageRejected as exc:
+        return StorageResult(_empty(), _refused(exc))
     except (IocError, ValueError) as exc:
         return StorageResult(_empty(), str(exc))
     return StorageResult(frame)

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from dashboards import data
+from dashboards import data, sanitize
 from dashboards.components import charts, grid
 from dashboards.i18n import duration, number, t
 from dashboards.i18n import unit as unit_label
@@ -105,12 +105,13 @@ def state_from_controls(
     spec: DrillDown, values: dict[str, Any], base: dict[str, Any] | None
 ) -> ViewState:
     """The page state from its control values plus what travels in the URL (lang, kiosk…)."""
-    query = dict(base or {})
-    for name, value in values.items():
+    query = sanitize.mapping(base)
+    for name, raw in values.items():
+        value = sanitize.control(raw)
         if isinstance(value, list):
             query[name] = ",".join(value)
         elif value is not None:
-            query[name] = str(value)
+            query[name] = value
     return spec.normalise(ViewState.from_query(query))
 
 

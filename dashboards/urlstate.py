@@ -44,15 +44,31 @@ def _slug(value: object) -> str:
     return value if isinstance(value, str) and _SLUG.fullmatch(value) else ""
 
 
+# Custom ranges are kept to what storage holds: readings before 2000 are refused at ingest, and
+# epoch nanoseconds (InfluxDB, SQLite) end in 2262. Outside, the range is "invalid", not an error.
+EARLIEST = datetime(2000, 1, 1, tzinfo=LOCAL_TZ)
+LATEST = datetime(2200, 1, 1, tzinfo=LOCAL_TZ)
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, str | bool):
+        return value
+    if isinstance(value, list | tuple):
+        return [v for v in value if isinstance(v, str)]
+    return None
+
+
 def parse_local(value: object) -> datetime | None:
-    """`2026-11-28T08:00` (local, +07:00) -> aware datetime; anything else -> None."""
-    if not isinstance(value, str) or not value:
+    """`2026-11-28T08:00` (local, +07:00) -> aware datetime, from 2000 to 2200; else None."""
+    if not isinstance(value, str) or not value or len(value) > 40:
         return None
     try:
         moment = datetime.fromisoformat(value)
-    except ValueError:
+        moment = moment.replace(tzinfo=LOCAL_TZ) if moment.tzinfo is None else moment
+        inside = EARLIEST <= moment < LATEST
+    except (ValueError, OverflowError):
         return None
-    return moment.replace(tzinfo=LOCAL_TZ) if moment.tzinfo is None else moment
+    return moment if inside else None
 
 
 def format_local(moment: datetime) -> str:
@@ -79,6 +95,8 @@ class ViewState:
 
     @classmethod
     def from_query(cls, params: Mapping[str, object]) -> ViewState:
+        # Crafted links and callbacks may send any JSON: keep strings (and lists of strings).
+        params = {k: _plain(v) for k, v in params.items() if isinstance(k, str)}
         districts = params.get("district") or ()
         if isinstance(districts, str):
             districts = districts.split(",")

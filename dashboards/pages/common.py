@@ -13,7 +13,7 @@ from typing import Any
 import dash
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
-from dashboards import auth, data, ids, theme
+from dashboards import auth, data, ids, sanitize, theme
 from dashboards.components import alerts, filters, grid
 from dashboards.drilldown import DrillDown, compute_view, state_from_controls
 from dashboards.i18n import t
@@ -124,7 +124,9 @@ def source_options(
     spec: DrillDown, districts: list[str] | None, choice_values: dict[str, Any]
 ) -> list[dict[str, str]]:
     """Sources known to the live state for this page's measurement and filters."""
-    state = spec.normalise(ViewState.from_query({k: v or "" for k, v in choice_values.items()}))
+    query = {k: sanitize.text(v) for k, v in choice_values.items()}
+    state = spec.normalise(ViewState.from_query(query))
+    districts = sanitize.texts(districts)
     live = data.read_live()
     readings = live.latest.get(spec.measurement(state), {})
     out = []
@@ -163,10 +165,12 @@ def acknowledge(
 
     Submitting needs the operator role (else 403, audited as `ack_refused`); the name on the
     acknowledgement is the signed-in user's."""
+    alert_id = sanitize.text(alert_id, 200) or None
+    comment = sanitize.text(comment)
     if isinstance(trigger, dict) and trigger.get("type") == "ack-open":
         if not triggered_value:
             return no_update, no_update, no_update, no_update  # type: ignore[return-value]
-        alert_id = str(trigger["alert"])
+        alert_id = sanitize.text(trigger.get("alert"), 200)
         return True, alert_id, "", _alert_text(alert_id, lang)
     if isinstance(trigger, str) and trigger.endswith(ids.ACK_CANCEL):
         return False, "", "", ""
@@ -243,13 +247,12 @@ def register(app: dash.Dash, spec: DrillDown) -> None:
         Output(part(ids.ALERTS), "children"),
         Input(part(ids.ALERTS_TIMER), "n_intervals"),
         State(part(ids.PAGE_LANG), "data"),
-    )(lambda n, base: page_alerts(page, (base or {}).get("lang", "vi")))
+    )(lambda n, base: page_alerts(page, sanitize.lang(base)))
 
     def ack(*args: Any) -> tuple[Any, ...]:
         _, _, _, alert_id, comment, base = args
         value = ctx.triggered[0]["value"] if ctx.triggered else None
-        lang = (base or {}).get("lang", "vi")
-        return acknowledge(ctx.triggered_id, value, alert_id, comment, lang)
+        return acknowledge(ctx.triggered_id, value, alert_id, comment, sanitize.lang(base))
 
     app.callback(
         Output(part(ids.ACK_MODAL), "is_open"),
@@ -276,5 +279,5 @@ def export(page: str, n_clicks: int | None, query: str | None) -> bool:
     if not n_clicks:
         return False
     auth.require(EXPORT)
-    auth.record("export", page, {"view": query or ""})
+    auth.record("export", page, {"view": sanitize.text(query)})
     return True

@@ -8,7 +8,7 @@ from typing import Any
 import dash
 from dash import Input, Output, State, dcc, html
 
-from dashboards import data, ids
+from dashboards import data, ids, sanitize
 from dashboards.components import grid
 from dashboards.drilldown import Choice, DrillDown, Measure
 from dashboards.i18n import district_name, feed_name, number, t
@@ -63,7 +63,7 @@ def sources_panel(lang: str) -> list[Any]:
 
 def live_sources(n: int | None, base: dict[str, Any] | None) -> tuple[list, list, str]:
     """The sources grid and the counters line, from the live state."""
-    lang = (base or {}).get("lang", "vi")
+    lang = sanitize.lang(base)
     live = data.read_live()
     if not live.connected:
         return [], [], t("live_lost", lang)

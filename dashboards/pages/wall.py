@@ -14,7 +14,7 @@ from typing import Any
 import dash
 from dash import ALL, Input, Output, State, dcc, html, no_update
 
-from dashboards import data, ids, theme
+from dashboards import data, ids, sanitize, theme
 from dashboards.components import alerts as alert_list
 from dashboards.components import map as city_map
 from dashboards.components import tile as tiles
@@ -126,14 +126,15 @@ def refresh(
     map_key: str | None,
 ) -> tuple[Any, ...]:
     """One refresh from the live snapshot: tiles, alerts, status line and (when changed) map."""
-    lang = (page or {}).get("lang", "vi")
-    query = (page or {}).get("query", "")
+    lang = sanitize.lang(page)
+    query = sanitize.text(sanitize.mapping(page).get("query"))
+    tile_ids = [t for t in (tile_ids if isinstance(tile_ids, list) else []) if isinstance(t, dict)]
     live = data.read_live()
     snapshot = build_snapshot(live, live.read_ms)
     views = {v["key"]: v for v in snapshot["tiles"]}
     values, details, ages, classes = [], [], [], []
     for tile_id in tile_ids:
-        view = views.get(tile_id["key"], {"stale": True, "status": "no_data"})
+        view = views.get(sanitize.text(tile_id.get("key")), {"stale": True, "status": "no_data"})
         value, detail, age, cls = tiles.render(view, lang, live.districts)
         values.append(value)
         details.append(detail)
