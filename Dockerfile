@@ -26,7 +26,8 @@ RUN pip wheel --no-cache-dir --wheel-dir /wheels . "gunicorn==${GUNICORN_VERSION
 FROM python:${PYTHON_VERSION}-slim
 ARG APP_UID=10001
 RUN useradd --system --uid "${APP_UID}" --create-home --home-dir /home/ioc ioc \
-    && install -d -o ioc -g ioc /home/ioc/.local /home/ioc/.local/share /home/ioc/.local/share/ioc
+    && install -d -o ioc -g ioc /home/ioc/.local /home/ioc/.local/share /home/ioc/.local/share/ioc \
+    && install -d -o ioc -g ioc -m 0700 /var/lib/ioc
 COPY --from=build /wheels /tmp/wheels
 RUN pip install --no-cache-dir --no-index /tmp/wheels/*.whl && rm -rf /tmp/wheels
 USER ioc

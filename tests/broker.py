@@ -102,7 +102,7 @@ class Client:
 
 
 def prepare_deploy(
-    tmp_path: Path, *, simulator: bool = True, devices: bool = True
+    tmp_path: Path, *, simulator: bool = True, devices: bool = True, tls_dir: Path | None = None
 ) -> tuple[Path, dict[str, str]]:
     """A copy of deploy/mosquitto with DEVICE_A and DEVICE_B added the `ioc devices add` way and
     the test-only auditor; start.sh run on it. Returns (broker config, device passwords)."""
@@ -116,11 +116,15 @@ def prepare_deploy(
     write_passwd(deploy / "passwd", entries)
     with (deploy / "acl").open("a", encoding="utf-8") as acl:
         acl.write(f"\n# test only\nuser {AUDITOR[0]}\ntopic read #\n")
-    return run_start_sh(deploy, tmp_path / "run", simulator=simulator), passwords
+    config = run_start_sh(deploy, tmp_path / "run", simulator=simulator, tls_dir=tls_dir)
+    return config, passwords
 
 
-def run_start_sh(deploy: Path, run_dir: Path, *, simulator: bool = False) -> Path:
-    """deploy/mosquitto/start.sh --prepare-only on `deploy`; returns the broker config."""
+def run_start_sh(
+    deploy: Path, run_dir: Path, *, simulator: bool = False, tls_dir: Path | None = None
+) -> Path:
+    """deploy/mosquitto/start.sh --prepare-only on `deploy` (with the broker certificate in
+    `tls_dir`, if given: then the config has the TLS listener too); returns the broker config."""
     env = {
         "PATH": os.environ["PATH"],
         "MOSQUITTO_BASE_CONF": str(ROOT / "mosquitto.conf"),
@@ -128,6 +132,7 @@ def run_start_sh(deploy: Path, run_dir: Path, *, simulator: bool = False) -> Pat
         "MOSQUITTO_RUN_DIR": str(run_dir),
         "MQTT_COLLECTOR_PASSWORD": COLLECTOR_PASSWORD,
         "MQTT_SIMULATOR_PASSWORD": SIMULATOR_PASSWORD if simulator else "",
+        "MOSQUITTO_TLS_DIR": str(tls_dir or run_dir / "no-tls"),
     }
     subprocess.run(
         ["sh", str(DEPLOY / "start.sh"), "--prepare-only"], env=env, check=True, timeout=60
@@ -137,10 +142,13 @@ def run_start_sh(deploy: Path, run_dir: Path, *, simulator: bool = False) -> Pat
 
 @contextmanager
 def deploy_broker(
-    tmp_path: Path, *, simulator: bool = True, devices: bool = True
+    tmp_path: Path, *, simulator: bool = True, devices: bool = True, tls_dir: Path | None = None
 ) -> Iterator[DeployBroker]:
-    """`devices=False`: no device has its own password, so the simulator logs them all in."""
-    config, passwords = prepare_deploy(tmp_path, simulator=simulator, devices=devices)
+    """`devices=False`: no device has its own password, so the simulator logs them all in.
+    `tls_dir`: the broker's certificate there adds the production TLS listener (`tls_port`)."""
+    config, passwords = prepare_deploy(
+        tmp_path, simulator=simulator, devices=devices, tls_dir=tls_dir
+    )
     broker = Mosquitto(tmp_path / "broker", conf=config)
     try:
         broker.start()

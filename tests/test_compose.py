@@ -70,6 +70,8 @@ SERVICES = {
     "engine",
     "dashboard",
     "simulator",
+    "certs",
+    "proxy",
 }
 # Secrets .env.example leaves empty; the test's own values (passwords end up in URLs: hex only).
 SECRETS = {
@@ -89,6 +91,8 @@ TOPOLOGY = {
     "IOC_REDIS_URL",
     "IOC_METRICS_PORT",
     "IOC_METRICS_HOST",
+    "IOC_AUTH_DB",  # the dashboard's store, in its volume
+    "IOC_DASHBOARD_PROXIES",  # the dashboard is behind the HTTPS proxy
 }
 
 
@@ -239,6 +243,7 @@ def test_every_command_is_an_ioc_command_with_valid_options(services):
         "collector-2": "collect",
         "engine": "engine",
         "simulator": "simulate",
+        "certs": "certs",
     }
     assert commands["simulator"].params["scenario"] == "normal"
     with pytest.raises(Exception, match="No such option"):
@@ -372,7 +377,28 @@ def test_the_dashboard_runs_under_gunicorn_with_several_workers_and_a_shared_key
     assert (
         dashboard["environment"]["IOC_DASHBOARD_SECRET_KEY"] == SECRETS["IOC_DASHBOARD_SECRET_KEY"]
     )
-    assert dashboard["ports"][0]["target"] == 8050
+    # gunicorn answers the host only; people come in through the HTTPS proxy
+    assert dashboard["ports"] == ["127.0.0.1:8050:8050/tcp"]
+    assert dashboard["environment"]["IOC_DASHBOARD_PROXIES"] == "1"
+    assert dashboard["volumes"][0].startswith("dashboard-data:/var/lib/ioc")
+    assert settings_of(dashboard).auth_db == "/var/lib/ioc/auth.sqlite"
+
+
+def test_https_proxy_in_front_of_the_dashboard_and_a_tls_listener_for_devices(project, services):
+    proxy, certs, broker = services["proxy"], services["certs"], services["mosquitto"]
+    assert proxy["image"] == "caddy:2"
+    assert {p["target"] for p in proxy["ports"]} == {443, 80}
+    caddyfile = (ROOT / "deploy" / "proxy" / "Caddyfile").read_text(encoding="utf-8")
+    assert "reverse_proxy dashboard:8050" in caddyfile
+    assert "tls /certs/dashboard.crt /certs/dashboard.key" in caddyfile
+    assert "redir https://" in caddyfile
+    assert run_ioc(certs["command"]).params["folder"] == "/certs"
+    for service in (proxy, broker):
+        assert service["depends_on"]["certs"] == {"condition": "service_completed_successfully"}
+    assert any(v.endswith(":/etc/ioc/tls:ro") for v in broker["volumes"])
+    assert broker["ports"] == ["127.0.0.1:1883:1883/tcp", {"published": 8883, "target": 8883}]
+    start = (DEPLOY / "start.sh").read_text(encoding="utf-8")
+    assert "listener 8883" in start  # run for real in tests/test_tls.py
 
 
 @pytest.mark.services

@@ -22,6 +22,7 @@ from ioc.devservices import Mosquitto, wait_until
 from ioc.settings import load_settings
 from ioc.tls import ensure_certificates, make_ca
 from simulators.publisher import SimConfig, run_simulation
+from tests.broker import DEVICE_A, deploy_broker
 from tests.helpers import EVERYTHING, SIM_START
 
 pytestmark = pytest.mark.services
@@ -108,3 +109,44 @@ def test_a_client_that_does_not_trust_the_ca_is_refused(tls_broker, certs, tmp_p
             handshake(cafile)
     with pytest.raises(ssl.SSLCertVerificationError):  # a name the certificate does not carry
         handshake(str(certs / "ca.crt"), host="broker.example")
+
+
+def test_the_production_broker_config_adds_its_tls_listener_for_devices(tmp_path, certs):
+    """deploy/mosquitto/start.sh with the broker certificate in the TLS folder (as the `certs`
+    service leaves it): the same broker also listens with TLS; a device logs in with its own
+    password and publishes its own topic through it, an anonymous client is refused."""
+    with deploy_broker(tmp_path / "deploy", tls_dir=certs) as deploy:
+        text = deploy.config.read_text(encoding="utf-8")
+        assert (
+            "listener 8883" in text and "certfile" in text
+        )  # as generated, before the test's ports
+        port = deploy.broker.tls_port
+        name, feed, district = DEVICE_A
+        device = mqtt.Client(CallbackAPIVersion.VERSION2, name, protocol=mqtt.MQTTv5)
+        device.username_pw_set(name, deploy.passwords[name])
+        device.tls_set(ca_certs=str(certs / "ca.crt"))
+        acks: list[str] = []
+        device.on_publish = lambda c, u, mid, rc, p: acks.append(str(rc))
+        device.connect("localhost", port)
+        device.loop_start()
+        try:
+            device.publish(f"ioc/{feed}/{district}/{name}", b"{}", qos=1).wait_for_publish(10)
+            device.publish(f"ioc/{feed}/{district}/other", b"{}", qos=1).wait_for_publish(10)
+            wait_until(lambda: len(acks) == 2, timeout=10, message="no PUBACKs over TLS")
+            # accepted (nobody subscribes here: "No matching subscribers"), then refused
+            assert acks[0] in ("Success", "No matching subscribers") and acks[1] == "Not authorized"
+        finally:
+            device.loop_stop()
+            device.disconnect()
+        anonymous = mqtt.Client(CallbackAPIVersion.VERSION2, "anon", protocol=mqtt.MQTTv5)
+        anonymous.tls_set(ca_certs=str(certs / "ca.crt"))
+        refused: list[str] = []
+        anonymous.on_connect = lambda c, u, f, rc, p: refused.append(str(rc))
+        anonymous.connect("localhost", port)
+        anonymous.loop_start()
+        try:
+            wait_until(lambda: refused, timeout=10, message="no CONNACK over TLS")
+            assert refused == ["Not authorized"]
+        finally:
+            anonymous.loop_stop()
+            anonymous.disconnect()

@@ -9,7 +9,10 @@
 #    `simulator` (MQTT_SIMULATOR_PASSWORD, only when set; then every catalogued device of the
 #    ACL that has no password of its own logs in with it, for the simulator's per-device status connections — a demo
 #    profile, never for a real deployment). Their hashes never live in the repository.
-# 3. exec mosquitto with it.
+# 3. A TLS listener for devices (8883, beside the internal plain 1883) when the broker's
+#    certificate is in the TLS folder (deploy/tls: the operator's own, or the self-signed one
+#    the `certs` service makes on first start, see deploy/tls/README.md).
+# 4. exec mosquitto with it.
 #
 # The paths default to where docker-compose.yml mounts the files; the tests point them at a
 # temporary folder and pass --prepare-only (steps 1 and 2, then exit).
@@ -18,6 +21,7 @@ set -eu
 base_conf=${MOSQUITTO_BASE_CONF:-/etc/ioc/mosquitto.conf}
 deploy_dir=${MOSQUITTO_DEPLOY_DIR:-/etc/ioc/mosquitto}
 run_dir=${MOSQUITTO_RUN_DIR:-/mosquitto/run}
+tls_dir=${MOSQUITTO_TLS_DIR:-/etc/ioc/tls}
 
 if [ -z "${MQTT_COLLECTOR_PASSWORD:-}" ]; then
   echo "start.sh: MQTT_COLLECTOR_PASSWORD is not set" >&2
@@ -49,6 +53,16 @@ fi
   echo "password_file $run_dir/passwd"
   echo "acl_file $deploy_dir/acl"
 } > "$run_dir/mosquitto.conf"
+
+if [ -f "$tls_dir/broker.crt" ] && [ -f "$tls_dir/broker.key" ]; then
+  cp "$tls_dir/broker.crt" "$tls_dir/broker.key" "$run_dir/"
+  {
+    echo "# ---- TLS listener for devices ($tls_dir)"
+    echo "listener 8883"
+    echo "certfile $run_dir/broker.crt"
+    echo "keyfile $run_dir/broker.key"
+  } >> "$run_dir/mosquitto.conf"
+fi
 
 # As root (the container), Mosquitto drops to its own user: let that user re-read the files.
 if [ "$(id -u)" = 0 ] && id mosquitto >/dev/null 2>&1; then

@@ -7,7 +7,9 @@ would otherwise switch to the `mosquitto` user, which cannot write to our temp d
 that affects delivery — queue limits, in-flight window, persistence — is exactly what ships.
 
 `Mosquitto(workdir, tls=(certfile, keyfile))` adds a TLS listener on a second free port
-(`tls_port`, `tls_url`), as production adds 8883 beside the internal plain listener.
+(`tls_port`, `tls_url`), as production adds 8883 beside the internal plain listener; a config
+that already has that second listener (deploy/mosquitto/start.sh with a certificate) gets its
+port moved to a free one the same way.
 """
 
 from __future__ import annotations
@@ -23,8 +25,11 @@ CONF_NAME = "mosquitto.generated.conf"
 _REPLACED = ("listener", "persistence_location", "log_dest", "user")
 
 
-def render_config(source: str, *, port: int, datadir: Path, logfile: Path) -> str:
-    """The project config with its deployment lines pointed at loopback:`port` and `datadir`."""
+def render_config(
+    source: str, *, port: int, datadir: Path, logfile: Path, tls_port: int | None = None
+) -> str:
+    """The project config with its deployment lines pointed at loopback:`port` and `datadir`
+    (a second listener — the production TLS one — at loopback:`tls_port`)."""
     for path in (datadir, logfile):
         if any(ch.isspace() for ch in str(path)):
             raise DevServiceError(f"mosquitto: path {str(path)!r} contains whitespace")
@@ -37,9 +42,9 @@ def render_config(source: str, *, port: int, datadir: Path, logfile: Path) -> st
             out.append(line)
         elif key == "listener":
             listeners += 1
-            if listeners > 1:
+            if listeners > 2 or (listeners == 2 and tls_port is None):
                 raise DevServiceError("mosquitto: the config has several listeners; tests use one")
-            out.append(f"listener {port} {LOOPBACK}")
+            out.append(f"listener {port if listeners == 1 else tls_port} {LOOPBACK}")
         elif key == "persistence_location":
             out.append(f"persistence_location {datadir}/")
         elif key == "log_dest" and f"log_dest file {logfile}" not in out:
@@ -98,15 +103,18 @@ class Mosquitto(ServiceProcess):
         if self._port is None:
             self._port = free_port()
         self.datadir.mkdir(parents=True, exist_ok=True)
+        source = self.conf.read_text(encoding="utf-8")
+        second = sum(1 for line in source.splitlines() if line.startswith("listener ")) > 1
+        if (self.tls is not None or second) and self._tls_port is None:
+            self._tls_port = free_port()
         text = render_config(
-            self.conf.read_text(encoding="utf-8"),
+            source,
             port=self._port,
             datadir=self.datadir,
             logfile=self.log_path,
+            tls_port=self._tls_port if second else None,
         )
-        if self.tls is not None:
-            if self._tls_port is None:
-                self._tls_port = free_port()
+        if self.tls is not None and not second:
             certfile, keyfile = self.tls
             text += (
                 f"listener {self._tls_port} {LOOPBACK}\ncertfile {certfile}\nkeyfile {keyfile}\n"
