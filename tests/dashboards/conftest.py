@@ -42,6 +42,8 @@ CHROME_FLAGS = (
     "--no-first-run",
     "--hide-scrollbars",
     "--window-size=1920,1080",
+    # the HTTPS tests use certificates of a CA made in the test (loopback only)
+    "--ignore-certificate-errors",
 )
 
 
