@@ -121,7 +121,16 @@ def user_area(search: str | None) -> list[Any]:
         action="/logout",
         method="POST",
     )
-    return [*links, html.Span(who, className="shell__who", id="nav-user"), logout]
+    # a small menu (no script: <details>), so the header keeps its room on the wall
+    return [
+        html.Details(
+            [
+                html.Summary(who, className="shell__who", id="nav-user"),
+                html.Div([*links, logout], className="shell__menu"),
+            ],
+            className="shell__account",
+        )
+    ]
 
 
 # Client side: the clock (browser time in +07:00), the language switch (keeps every other query

@@ -110,14 +110,23 @@ def test_auth002_viewer_is_refused_the_operator_acknowledges_and_both_are_audite
     dash_duo.driver.get(base + "/")
     wait_text(dash_duo, ids.WALL_ALERTS, "chưa xác nhận")
     wait_text(dash_duo, ids.SHELL_USER, "minh (xem)")
+    dash_duo.find_element("#nav-user").click()  # the account menu
     dash_duo.find_element("#nav-logout").click()
     wait_url(dash_duo, "/login")
 
     # The operator acknowledges from the drill-down: the name is the signed-in user's.
     sign_in(dash_duo, "lan", TEST_PASSWORD, "/devices")
-    dash_duo.wait_for_element(".alert__ack", timeout=20)
-    # the list is re-rendered every 2 s: click in the page, not through a stale handle
-    dash_duo.driver.execute_script("document.querySelector('.alert__ack').click()")
+    modal = ids.page_part("devices", ids.ACK_MODAL)
+
+    def open_dialog() -> bool:
+        # the list is re-rendered every 2 s (a click can land on a button being replaced):
+        # click in the page, not through a handle, until the dialog is open
+        return dash_duo.driver.execute_script(
+            "const b = document.querySelector('.alert__ack'); if (b) { b.click(); }"
+            f"return document.getElementById('{modal}') !== null;"
+        )
+
+    wait_until(open_dialog, timeout=20, interval=0.5, message="the acknowledgement dialog")
     wait_text(dash_duo, ids.page_part("devices", ids.ACK_BY), "lan")
     dash_duo.find_element(f"#{ids.page_part('devices', ids.ACK_COMMENT)}").send_keys(
         "Đã cử kỹ thuật"
@@ -133,6 +142,7 @@ def test_auth002_viewer_is_refused_the_operator_acknowledges_and_both_are_audite
     assert status == 403  # an operator does not read the audit trail
 
     # The supervisor's audit page, and `ioc audit`, show the sign-ins and the acknowledgement.
+    dash_duo.find_element("#nav-user").click()  # the account menu
     dash_duo.find_element("#nav-logout").click()
     wait_url(dash_duo, "/login")
     sign_in(dash_duo, "mai", TEST_PASSWORD, "/audit?action=ack")

@@ -132,6 +132,7 @@ def test_sessions_and_lockouts_hold_in_every_worker_over_https(
     assert statuses == [401, 401, 401, 401, 429], statuses
 
     # signing out (in the page) ends the session in every worker
+    dash_br.find_element("#nav-user").click()  # the account menu
     dash_br.find_element("#nav-logout").click()
     wait_url(dash_br, "/login")
     assert [gunicorn.request("/_dash-layout", header) for _ in range(20)] == [401] * 20
