@@ -232,6 +232,7 @@ def alerts_ack(
     if not by.strip():
         fail("--by must name who acknowledges", 2)
     live.request_ack(alert_id, by, comment, time.time_ns() // 1_000_000)
+    _audit_ack(alert_id, by, comment)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         now = {a["alert_id"]: a for a in live.alerts()}.get(alert_id)
@@ -242,6 +243,20 @@ def alerts_ack(
     fail(
         f"no KPI engine applied the acknowledgement within {timeout:g} s (is `ioc engine` running?)"
     )
+
+
+def _audit_ack(alert_id: str, by: str, comment: str) -> None:
+    """The command-line acknowledgement in the audit trail too: the shell user who typed it,
+    with the name given (`--by`)."""
+    from ioc.auth import Auth
+    from ioc.auth.cli import cli_actor
+
+    try:
+        Auth.open(settings_or_exit()).audit.record(
+            cli_actor(), "ack", alert_id, "cli", {"by": by, "comment": comment}
+        )
+    except (IocError, OSError) as exc:
+        typer.echo(f"warning: not written to the audit trail: {exc}", err=True)
 
 
 def demo(

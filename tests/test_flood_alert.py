@@ -28,8 +28,9 @@ GAUGE = "water-bang-giang-cao-bang"  # the flood scenario's default gauge (Bằn
 
 
 @pytest.fixture
-def env(mosquitto, influxdb, influx_db, redis_url):
+def env(mosquitto, influxdb, influx_db, redis_url, tmp_path):
     return {
+        "IOC_DATA_DIR": str(tmp_path / "data"),  # the audit trail of `ioc alerts ack`
         "IOC_MQTT_URL": mosquitto.url,
         "IOC_INFLUX_URL": influxdb.url,
         "IOC_INFLUX_TOKEN": "test",
@@ -103,6 +104,9 @@ def test_flood_raises_acknowledges_and_clears_a_water_alert(env):
         acked = [a for a in water_alerts(env) if a["alert_id"] == alert["alert_id"]]
         assert acked[0]["acked_by"] == "Nông Văn Lâm"
         assert acked[0]["ack_comment"] == "Đã báo Ban chỉ huy PCTT thành phố"
+        (entry,) = orjson.loads(ioc(env, "audit", "--json", "--action", "ack"))["audit"]
+        assert entry["actor"].startswith("cli") and entry["target"] == alert["alert_id"]
+        assert entry["detail"]["by"] == "Nông Văn Lâm"
 
         wait_until(
             lambda: any(

@@ -30,7 +30,7 @@ def _auth() -> Auth:
         raise typer.Exit(2) from None
 
 
-def _actor() -> str:
+def cli_actor() -> str:
     try:
         return f"cli:{getpass.getuser()}"
     except (KeyError, OSError):
@@ -70,7 +70,7 @@ def users_add(
         user = auth.users.add(name, role, _read_password(password_stdin))
     except (AuthError, ValueError) as exc:
         raise _fail(exc) from None
-    auth.audit.record(_actor(), "user_add", name, "cli", {"role": user.role})
+    auth.audit.record(cli_actor(), "user_add", name, "cli", {"role": user.role})
     typer.echo(f"added {user.name} ({user.role})")
 
 
@@ -91,7 +91,7 @@ def users_disable(name: str = typer.Argument(...)) -> None:
     except AuthError as exc:
         raise _fail(exc) from None
     ended = auth.sessions.end_all(name)
-    auth.audit.record(_actor(), "user_disable", name, "cli", {"sessions_ended": ended})
+    auth.audit.record(cli_actor(), "user_disable", name, "cli", {"sessions_ended": ended})
     typer.echo(f"disabled {name} ({ended} session(s) ended)")
 
 
@@ -103,7 +103,7 @@ def users_enable(name: str = typer.Argument(...)) -> None:
         auth.users.set_disabled(name, False)
     except AuthError as exc:
         raise _fail(exc) from None
-    auth.audit.record(_actor(), "user_enable", name, "cli")
+    auth.audit.record(cli_actor(), "user_enable", name, "cli")
     typer.echo(f"enabled {name}")
 
 
@@ -119,7 +119,7 @@ def users_set_password(
     except AuthError as exc:
         raise _fail(exc) from None
     auth.sessions.end_all(name)
-    auth.audit.record(_actor(), "user_password", name, "cli")
+    auth.audit.record(cli_actor(), "user_password", name, "cli")
     typer.echo(f"password of {name} changed")
 
 
@@ -134,7 +134,7 @@ def users_set_role(
         auth.users.set_role(name, role)
     except (AuthError, ValueError) as exc:
         raise _fail(exc) from None
-    auth.audit.record(_actor(), "user_role", name, "cli", {"from": before, "to": role})
+    auth.audit.record(cli_actor(), "user_role", name, "cli", {"from": before, "to": role})
     typer.echo(f"{name}: {before} → {role}")
 
 
@@ -143,10 +143,10 @@ def tokens_add(name: str = typer.Argument(..., help="who uses it, e.g. lgsp")) -
     """Create an API token and print it (once: only its hash is kept)."""
     auth = _auth()
     try:
-        token = auth.tokens.add(name, _actor())
+        token = auth.tokens.add(name, cli_actor())
     except AuthError as exc:
         raise _fail(exc) from None
-    auth.audit.record(_actor(), "token_add", name, "cli")
+    auth.audit.record(cli_actor(), "token_add", name, "cli")
     typer.echo(token)
 
 
@@ -158,7 +158,7 @@ def tokens_revoke(name: str = typer.Argument(...)) -> None:
         auth.tokens.revoke(name)
     except AuthError as exc:
         raise _fail(exc) from None
-    auth.audit.record(_actor(), "token_revoke", name, "cli")
+    auth.audit.record(cli_actor(), "token_revoke", name, "cli")
     typer.echo(f"revoked {name}")
 
 
@@ -180,10 +180,10 @@ def displays_add(
     browser in as a viewer for IOC_AUTH_DISPLAY_DAYS)."""
     auth = _auth()
     try:
-        code = auth.sessions.add_display(name, _actor())
+        code = auth.sessions.add_display(name, cli_actor())
     except AuthError as exc:
         raise _fail(exc) from None
-    auth.audit.record(_actor(), "display_add", name, "cli")
+    auth.audit.record(cli_actor(), "display_add", name, "cli")
     typer.echo(f"{url.rstrip('/')}/display/{code}")
 
 
@@ -195,7 +195,7 @@ def displays_revoke(name: str = typer.Argument(...)) -> None:
         ended = auth.sessions.revoke_display(name)
     except AuthError as exc:
         raise _fail(exc) from None
-    auth.audit.record(_actor(), "display_revoke", name, "cli", {"sessions_ended": ended})
+    auth.audit.record(cli_actor(), "display_revoke", name, "cli", {"sessions_ended": ended})
     typer.echo(f"revoked {name} ({ended} session(s) ended)")
 
 
