@@ -234,8 +234,12 @@ DESKS: tuple[ServiceDesk, ...] = tuple(_desk(*row) for row in _DESKS)
 
 
 def all_devices() -> tuple[Device, ...]:
-    """Every simulated device, in a stable order: sensors, cameras, desks."""
-    return (*SENSORS, *CAMERAS, *DESKS)
+    """Every simulated device, in a stable order: sensors, cameras, desks, then the devices a
+    feed's generator module declares itself (`DEVICES`, e.g. security consoles, portals)."""
+    from simulators.feeds import GENERATORS
+
+    declared = (d for module in GENERATORS.values() for d in getattr(module, "DEVICES", ()))
+    return (*SENSORS, *CAMERAS, *DESKS, *declared)
 
 
 def device_by_source(source_id: str) -> Device:
