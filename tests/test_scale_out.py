@@ -183,9 +183,10 @@ def test_a_stopped_replica_keeps_its_share_queued_in_the_broker_until_it_returns
 def test_the_one_kpi_engine_folds_every_reading_both_collectors_store_exactly_once(
     engine, replicas
 ):
-    # Twenty minutes ago: every reading is inside every KPI's look-back, so the engine's state
-    # must be the fold of exactly what storage holds — no reading missing, none twice.
-    start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=20)
+    # 50 minutes back (3,000 messages span about 43): every reading is in the past (none
+    # rejected as future_time) and inside every KPI's look-back, so the engine's state must be
+    # the fold of exactly what storage holds — no reading missing, none twice.
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=50)
     result = simulate(replicas, 3000, start=start)
     wait_all_received(replicas, result)
     assert all(r.stored_readings > 0 for r in replicas)
