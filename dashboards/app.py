@@ -125,8 +125,11 @@ def user_area(search: str | None) -> list[Any]:
     return [
         html.Details(
             [
-                html.Summary(who, className="shell__who", id="nav-user"),
-                html.Div([*links, logout], className="shell__menu"),
+                html.Summary(session.user, className="shell__who", id="nav-user", title=who),
+                html.Div(
+                    [html.Div(who, className="shell__role", id="nav-role"), *links, logout],
+                    className="shell__menu",
+                ),
             ],
             className="shell__account",
         )

@@ -109,7 +109,9 @@ def test_auth002_viewer_is_refused_the_operator_acknowledges_and_both_are_audite
     assert status == 403
     dash_duo.driver.get(base + "/")
     wait_text(dash_duo, ids.WALL_ALERTS, "chưa xác nhận")
-    wait_text(dash_duo, ids.SHELL_USER, "minh (xem)")
+    wait_text(dash_duo, ids.SHELL_USER, "minh")  # the account menu, closed: name only
+    role = "return document.getElementById('nav-role').textContent"
+    assert dash_duo.driver.execute_script(role) == "minh (xem)"
     dash_duo.find_element("#nav-user").click()  # the account menu
     dash_duo.find_element("#nav-logout").click()
     wait_url(dash_duo, "/login")
