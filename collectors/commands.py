@@ -18,6 +18,7 @@ def register(cli: Commands) -> None:
     cli.root.command()(collect)
     cli.bench.command("ingest")(bench_ingest)
     cli.bench.command("broker-crash")(bench_broker_crash)
+    cli.bench.command("fuzz")(bench_fuzz)
 
 
 def collect() -> None:
@@ -100,3 +101,39 @@ def bench_broker_crash(
             f"{r.puback_p50_ms:>8.2f} {r.puback_p99_ms:>8.2f} {r.puback_max_ms:>8.1f}"
         )
     typer.echo(orjson.dumps([r.as_dict() for r in results]).decode())
+
+
+def bench_fuzz(
+    messages: int = typer.Option(110_000, "--messages", "-n", help="mutated payloads"),
+    seed: int = typer.Option(0, help="same seed: same payloads"),
+) -> None:
+    """Decode N mutants of the golden samples (byte flips, cuts, NaN/1e400/hostile values spliced
+    in, duplicate keys, deep nesting, bad UTF-8): each must be stored exactly as sent or rejected
+    with a reason. Prints the outcomes; exit 1 on any other exception."""
+    import random
+    import time
+    import traceback
+    from collections import Counter
+
+    from collectors.fuzz import check_outcome, mutations
+
+    rng = random.Random(seed)
+    outcomes: Counter[str] = Counter()
+    failures = 0
+    received_ns = time.time_ns()
+    started = time.perf_counter()
+    for topic, payload in mutations(rng, messages):
+        try:
+            outcomes[check_outcome(topic, payload, received_ns)] += 1
+        except Exception:  # the bench reports every kind of failure, then exits 1
+            failures += 1
+            if failures <= 5:
+                typer.echo(f"FAILED on {topic} {payload[:200]!r}", err=True)
+                typer.echo(traceback.format_exc(), err=True)
+    elapsed = time.perf_counter() - started
+    for outcome, n in outcomes.most_common():
+        typer.echo(f"{outcome:<18} {n:>10,}")
+    typer.echo(f"{'unexpected errors':<18} {failures:>10,}")
+    typer.echo(f"{messages:,} payloads in {elapsed:.1f} s ({messages / elapsed:,.0f} /s)")
+    if failures:
+        raise typer.Exit(1)
