@@ -121,7 +121,7 @@ def test_collector_sigkilled_three_times_loses_nothing(mosquitto, influxdb, infl
     try:
         for _ in range(3):
             at = stored(storage) + rng.randint(500, 4000)
-            wait_until(lambda a=at: stored(storage) >= a, timeout=30, message="storing")
+            wait_until(lambda a=at: stored(storage) >= a, timeout=15, message="storing")
             process.send_signal(signal.SIGKILL)
             process.wait(10)
             process = start()
@@ -129,7 +129,7 @@ def test_collector_sigkilled_three_times_loses_nothing(mosquitto, influxdb, infl
         wait_until(lambda: load.acked >= published, timeout=30, message="broker acked all")
         wait_until(
             lambda: stored(storage) >= published,
-            timeout=20,
+            timeout=10,
             interval=0.2,
             message=f"all {published} stored (have {stored(storage)})",
         )
