@@ -28,6 +28,7 @@ from ioc.feeds import FEEDS
 from ioc.live import LiveState, open_live_state
 from ioc.model import NS_PER_MS, Reading
 from ioc.settings import Settings
+from ioc.sources import Source, load_sources
 from ioc.storage import Storage, TimeRange, open_storage
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ class Backend:
     storage: Storage | None = None
     live_problem: str = ""
     storage_problem: str = ""
+    catalogue: dict[str, Source] = field(default_factory=dict)
 
     @classmethod
     def open(cls, settings: Settings) -> Backend:
@@ -84,6 +86,10 @@ def install(
         backend = Backend(settings, live, storage)
     else:
         backend = Backend.open(settings)
+    try:
+        backend.catalogue = load_sources(settings.sources_file or None)
+    except ConfigError:
+        backend.catalogue = {}  # names fall back to ids; the collector reports the bad file
     server.extensions[EXTENSION] = backend
     return backend
 
@@ -137,6 +143,15 @@ def read_live(at_ms: int | None = None) -> LiveData:
         )
     except IocError as exc:
         return LiveData(read_at, connected=False, error=str(exc))
+
+
+def catalogue() -> dict[str, Source]:
+    """The source catalogue (names, positions) of the app serving the request."""
+    return backend().catalogue
+
+
+def source_names() -> dict[str, str]:
+    return {sid: s.name_vi for sid, s in backend().catalogue.items()}
 
 
 def read_alerts() -> tuple[list[dict[str, Any]], str]:

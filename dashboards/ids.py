@@ -29,6 +29,10 @@ WALL_STATUS = "wall-status"
 WALL_ALERTS = "wall-alerts"
 WALL_MAP = "wall-map"
 WALL_MAP_KEY = "wall-map-key"
+WALL_MAP_NOTE = "wall-map-note"
+WALL_LAST = "wall-last"  # Store: the last good view, shown again (marked) while live is lost
+WALL_ALERTS_TITLE = "wall-alerts-title"
+WALL_ALERT_COUNTS = "wall-alert-counts"
 
 
 # -- tiles of the wall screen (one per tile key) ----------------------------------------------

@@ -16,8 +16,10 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from dashboards import alertview
 from dashboards.data import LiveData
 from dashboards.tiles import Indicator, TileSpec, catalogue, decimals
+from ioc.alerts.rules import RULES
 from ioc.feeds import FEEDS
 from ioc.kpis.health import offline_after_ms
 from ioc.kpis.spec import KpiSpec, parse_scope
@@ -28,8 +30,6 @@ from ioc.model import Reading
 STALE_GRACE_S = 5.0
 KPI_STALE_S = 10.0
 STATUS_RANK = {"critical": 0, "warning": 1, "ok": 2, "unrated": 3, "no_data": 4}
-SEVERITY_RANK = {"critical": 0, "warning": 1, "info": 2}
-STATE_RANK = {"active": 0, "acknowledged": 1, "pending": 2, "cleared": 3}
 WALL_ALERT_STATES = frozenset({"active", "acknowledged", "cleared"})
 
 
@@ -40,8 +40,14 @@ def iso(ms: int | None) -> str | None:
     return moment.isoformat("T", "milliseconds")
 
 
+def clock_time(ms: int) -> str:
+    """HH:MM:SS in local time (+07:00)."""
+    return datetime.fromtimestamp(ms / 1000, UTC).astimezone(LOCAL_TZ).strftime("%H:%M:%S")
+
+
 def _age_s(now_ms: int, ms: int | None) -> float | None:
-    return None if not ms else round(max(0.0, (now_ms - ms) / 1000), 1)
+    """Seconds since `ms`; negative for a time ahead of `now_ms` (never clamped to 0)."""
+    return None if not ms else round((now_ms - ms) / 1000, 1)
 
 
 def _readings(live: LiveData, measurement: str) -> Iterable[Reading]:
@@ -88,6 +94,31 @@ def _worst(spec: KpiSpec, values: list[dict[str, Any]]) -> dict[str, Any]:
     return min(values, key=rank)
 
 
+def alert_status(kpi_id: str, alerts: list[dict[str, Any]]) -> str:
+    """A KPI tile's status from the one threshold definition, the alert rules: the most severe
+    open alert of a rule watching the KPI ("ok" when none; "unrated" when no rule watches it)."""
+    rules = {r.id for r in RULES.values() if r.kpi == kpi_id}
+    if not rules:
+        return "unrated"
+    severities = {
+        str(a.get("severity"))
+        for a in alerts
+        if a.get("rule") in rules and a.get("state") in alertview.OPEN
+    }
+    for severity in ("critical", "warning"):
+        if severity in severities:
+            return severity
+    return "ok"
+
+
+def _other_window(spec: KpiSpec, window: str, scope: str, live: LiveData) -> dict[str, Any]:
+    """The value of another window of the same KPI and scope (the 7-day value beside today's)."""
+    for v in live.kpis:
+        if v.get("id") == spec.id and v.get("window") == window and v.get("scope") == scope:
+            return {"value": v.get("value"), "window": window}
+    return {}
+
+
 def _kpi_tile(tile: TileSpec, live: LiveData, now_ms: int) -> dict[str, Any]:
     spec = tile.kpi
     assert spec is not None
@@ -102,12 +133,20 @@ def _kpi_tile(tile: TileSpec, live: LiveData, now_ms: int) -> dict[str, Any]:
         "scopes": len(values),
     }
     hint = tile.hint
+    status = alert_status(spec.id, live.alerts)
     if not values:
-        return out | {"value": None, "status": "no_data", "data_ms": None}
+        data_ms = _kpi_data_ms(spec, "province", live)
+        return out | {"value": None, "status": "no_data", "data_ms": data_ms, "empty": "no_kpi"}
     if hint.headline == "count_ok":
-        ok = sum(1 for v in values if v.get("status") == "ok")
-        status = _worst(spec, values)["status"]
-        return out | {"value": None, "ok": ok, "total": len(values), "status": status}
+        ok = sum(1 for v in values if v.get("value") == 1.0)
+        data_ms = _kpi_data_ms(spec, "province", live)
+        return out | {
+            "value": None,
+            "ok": ok,
+            "total": len(values),
+            "status": status,
+            "data_ms": data_ms,
+        }
     province = [v for v in values if v.get("scope") == "province"]
     chosen = province[0] if province else _worst(spec, values)
     extra = {k: v for k, v in chosen.items() if k not in ("id", "window", "unit", "ts")}
@@ -119,6 +158,11 @@ def _kpi_tile(tile: TileSpec, live: LiveData, now_ms: int) -> dict[str, Any]:
         shown["detail_value"] = chosen[hint.detail_extra]
         shown["detail_unit"] = hint.detail_unit
     worst_of = not province and len(values) > 1
+    if chosen.get("value") is None:
+        shown["empty"] = "no_value"
+        if window != "7d" and "7d" in spec.windows:
+            shown["other"] = _other_window(spec, "7d", chosen["scope"], live)
+    extra["status"] = status if chosen.get("value") is not None else "no_data"
     return out | extra | shown | {"data_ms": data_ms, "worst_of": worst_of}
 
 
@@ -163,11 +207,14 @@ def build_tile(tile: TileSpec, live: LiveData, now_ms: int) -> dict[str, Any]:
         body = _indicator_tile(tile.indicator, live, now_ms)
     data_ms = body.get("data_ms")
     kpi_age = _age_s(now_ms, live.kpi_ts) if tile.kpi is not None else None
-    age = _age_s(now_ms, data_ms) if data_ms else kpi_age
+    single_feed = tile.feed_interval_s is not None
+    age = _age_s(now_ms, data_ms) if data_ms else (None if single_feed else kpi_age)
     has_value = body.get("value") is not None or body.get("ok") is not None
     interval = tile.feed_interval_s
     reason = None
-    if tile.kpi is not None and (kpi_age is None or kpi_age > KPI_STALE_S):
+    if age is not None and age < 0:
+        reason = "future"  # a reading dated ahead of now: never shown as fresh
+    elif tile.kpi is not None and (kpi_age is None or kpi_age > KPI_STALE_S):
         reason = "kpi_engine"
     elif interval is not None and data_ms and age is not None and age > interval + STALE_GRACE_S:
         reason = "data_age"
@@ -188,15 +235,10 @@ def build_tile(tile: TileSpec, live: LiveData, now_ms: int) -> dict[str, Any]:
 
 
 def build_alerts(live: LiveData, now_ms: int) -> list[dict[str, Any]]:
-    """The alerts for the wall, most urgent first: active, then acknowledged, then cleared."""
+    """The alerts for the wall, most urgent first: open (active or acknowledged) before cleared,
+    then by severity, then the oldest first; lower levels superseded by a higher one dropped."""
     alerts = [a for a in live.alerts if a.get("state") in WALL_ALERT_STATES]
-    alerts.sort(
-        key=lambda a: (
-            STATE_RANK.get(a.get("state", ""), 9),
-            SEVERITY_RANK.get(a.get("severity", ""), 9),
-            a.get("raised_ms") or a.get("since_ms") or 0,
-        )
-    )
+    alerts = sorted(alertview.supersede(alerts), key=alertview.sort_key)
     out = []
     for a in alerts:
         raised = a.get("raised_ms") or a.get("since_ms")
@@ -250,6 +292,7 @@ def build_components(live: LiveData, now_ms: int) -> list[dict[str, Any]]:
 def build_snapshot(live: LiveData, now_ms: int) -> dict[str, Any]:
     """The whole snapshot (JSON-able)."""
     kpi_age = _age_s(now_ms, live.kpi_ts)
+    alerts = build_alerts(live, now_ms)
     return {
         "generated_ms": now_ms,
         "generated_time": iso(now_ms),
@@ -262,7 +305,8 @@ def build_snapshot(live: LiveData, now_ms: int) -> dict[str, Any]:
             "values": live.kpis,
         },
         "tiles": [build_tile(tile, live, now_ms) for tile in catalogue()],
-        "alerts": build_alerts(live, now_ms),
+        "alerts": alerts,
+        "alert_counts": alertview.counts(alerts),
         "sources": build_sources(live, now_ms),
         "components": build_components(live, now_ms),
         "counters": live.counters,

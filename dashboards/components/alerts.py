@@ -7,19 +7,16 @@ Severity is always written out (NGHIÊM TRỌNG / CẢNH BÁO / THÔNG TIN), nev
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qsl
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboards import ids, theme
+from dashboards import alertview, ids, theme
 from dashboards.i18n import duration, t
 from ioc.alerts.rules import RULES
-from ioc.kpis.drilldown import href
 from ioc.kpis.registry import KPIS
-from ioc.kpis.spec import Drilldown
 
-WALL_ROWS = 7
+WALL_ROWS = 6
 
 
 def alert_page(alert: dict[str, Any]) -> str:
@@ -33,6 +30,9 @@ def alert_page(alert: dict[str, Any]) -> str:
 
 
 def message(alert: dict[str, Any], lang: str) -> str:
+    """The text to show: rendered with the current value (`text`) when the caller set it."""
+    if alert.get("text"):
+        return str(alert["text"])
     text = alert.get("message_en") if lang == "en" else alert.get("message_vi")
     return str(text or alert.get("rule", ""))
 
@@ -61,24 +61,68 @@ def _row_class(alert: dict[str, Any]) -> str:
     return f"alert {sev} alert--{alert.get('state', '')}"
 
 
-def wall_list(alerts: list[dict[str, Any]], lang: str, query: str) -> list[Any]:
-    """The wall's alert rows (most urgent first), each linking to its drill-down."""
-    if not alerts:
-        return [html.Div(t("no_alerts", lang), className="alerts__empty")]
-    rows: list[Any] = []
-    for alert in alerts[:WALL_ROWS]:
-        keep = {**dict(parse_qsl(query.removeprefix("?"))), "alert": str(alert.get("alert_id", ""))}
-        rows.append(
-            dcc.Link(
-                _row_children(alert, lang),
-                href=href(Drilldown(f"/{alert_page(alert)}"), keep=keep),
-                className=_row_class(alert),
+def counts_bar(counts: dict[str, int], lang: str) -> list[Any]:
+    """Open alerts by severity, always shown (0 included), and how many await acknowledgement."""
+    chips: list[Any] = [
+        html.Span(
+            [
+                html.Span(t(f"severity_{sev}", lang), className="alert-count__label"),
+                html.Span(str(counts.get(sev, 0)), className="alert-count__n"),
+            ],
+            className=f"alert-count alert-count--{sev}"
+            + (" alert-count--zero" if not counts.get(sev) else ""),
+        )
+        for sev in ("critical", "warning", "info")
+    ]
+    if counts.get("unacknowledged"):
+        chips.append(
+            html.Span(
+                t("alerts_unacked", lang, n=counts["unacknowledged"]), className="alert-count__un"
             )
         )
-    if len(alerts) > WALL_ROWS:
-        more = t("more_alerts", lang, n=len(alerts) - WALL_ROWS)
-        rows.append(html.Div(more, className="alerts__more"))
-    return rows
+    return chips
+
+
+def _group_children(row: dict[str, Any], lang: str) -> list[Any]:
+    severity = str(row.get("severity", "info"))
+    age = row.get("age_s")
+    state = (
+        t("alerts_unacked", lang, n=row["unacknowledged"])
+        if row.get("unacknowledged")
+        else state_text(row, lang)
+    )
+    return [
+        html.Span(t(f"severity_{severity}", lang), className="alert__sev"),
+        html.Span(alertview.group_text(row, lang), className="alert__msg"),
+        html.Span(duration(age, lang) if age is not None else "", className="alert__age"),
+        html.Span(f"{state} · {t('group_open', lang)} →", className="alert__state"),
+    ]
+
+
+def wall_list(
+    rows: list[dict[str, Any]],
+    lang: str,
+    query: str,
+    *,
+    limit: int = WALL_ROWS,
+    link: Any = None,
+) -> list[Any]:
+    """The wall's alert rows (grouped, most urgent first), each linking to its drill-down; the
+    rows beyond `limit` are counted in a last line that stays inside the panel."""
+    if not rows:
+        return [html.Div(t("no_alerts", lang), className="alerts__empty")]
+    out: list[Any] = []
+    shown = rows if len(rows) <= limit else rows[: limit - 1]
+    for row in shown:
+        href = link(row) if link else f"/{alert_page(row)}{query}"
+        children = _group_children(row, lang) if row.get("group") else _row_children(row, lang)
+        cls = _row_class(row) + (" alert--group" if row.get("group") else "")
+        out.append(dcc.Link(children, href=href, className=cls))
+    hidden = rows[len(shown) :]
+    if hidden:
+        n = sum(int(r.get("n", 1)) for r in hidden)
+        out.append(html.Div(t("more_alerts", lang, n=n), className="alerts__more"))
+    return out
 
 
 def page_list(

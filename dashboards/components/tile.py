@@ -12,7 +12,16 @@ from typing import Any
 from dash import dcc, html
 
 from dashboards import ids, theme
-from dashboards.i18n import district_name, duration, feed_name, kpi_name, number, place_name, t
+from dashboards.i18n import (
+    TEXT,
+    district_name,
+    duration,
+    feed_name,
+    kpi_name,
+    number,
+    place_name,
+    t,
+)
 from dashboards.i18n import unit as unit_label
 from dashboards.tiles import TileSpec
 from ioc.kpis.spec import parse_scope
@@ -66,6 +75,8 @@ def _value(view: dict[str, Any], lang: str) -> list[Any]:
     if view.get("ok") is not None:
         return [html.Span(f"{view['ok']}/{view['total']}", className="tile__number")]
     value = view.get("value")
+    if value is None and view.get("empty"):
+        return _empty(view, lang)
     if view.get("text"):
         return [html.Span(str(view["text"]), className="tile__number")]
     parts: list[Any] = [
@@ -78,6 +89,28 @@ def _value(view: dict[str, Any], lang: str) -> list[Any]:
     if band and value is not None:
         name = view.get("band_en") if lang == "en" else view.get("band_vi")
         parts.append(html.Span(name, className=f"aqi-chip aqi-band-{int(band)}"))
+    return parts
+
+
+def empty_reason(view: dict[str, Any], lang: str) -> str:
+    """Why a tile has no value, in words (per KPI when the table has a sentence for it)."""
+    kpi = str(view.get("kpi", ""))
+    if view.get("empty") == "no_value" and f"empty_{kpi}" in TEXT:
+        return t(f"empty_{kpi}", lang)
+    if view.get("empty") == "no_value" and view.get("window"):
+        return t("empty_window", lang, window=t(f"in_window_{view['window']}", lang))
+    return t("empty_no_kpi", lang)
+
+
+def _empty(view: dict[str, Any], lang: str) -> list[Any]:
+    parts: list[Any] = [html.Span(empty_reason(view, lang), className="tile__reason")]
+    other = view.get("other") or {}
+    if other.get("value") is not None:
+        places = int(view.get("decimals", 1))
+        unit = unit_label(str(view.get("unit", "")), lang)
+        shown = f"{number(other['value'], places, lang)} {unit}".strip()
+        label = t(f"in_window_{other['window']}", lang)
+        parts.append(html.Span(f"{label}: {shown}", className="tile__other"))
     return parts
 
 
@@ -96,14 +129,22 @@ def _detail(view: dict[str, Any], lang: str, districts: dict[str, str]) -> str:
     if view.get("dominant"):
         bits.append(str(view["dominant"]).upper().replace("PM25", "PM2.5"))
     if view.get("ok") is not None:
-        bits.append(t(f"status_{view.get('status', 'ok')}", lang))
+        bits.append(t("online", lang))
+    if view.get("status") == "unrated" and view.get("kpi") and view.get("rated_by_spec"):
+        bits.append(t("unrated", lang))
     return " · ".join(b for b in bits if b)
 
 
 def _age(view: dict[str, Any], lang: str) -> str:
+    age = view.get("age_s")
+    if view.get("last_known"):
+        if age is None:
+            return t("last_known_none", lang)
+        return t("last_known_ago", lang, age=duration(age, lang))
     if view.get("stale_reason") == "connection":
         return t("connection_lost", lang)
-    age = view.get("age_s")
+    if view.get("stale_reason") == "future" and age is not None:
+        return t("future_time", lang, age=duration(-age, lang))
     if view.get("stale_reason") == "kpi_engine":
         return t("kpi_engine_stale", lang)
     if age is None:
@@ -128,7 +169,9 @@ def render(
     badge = t(f"status_{status}", lang) if status in ("warning", "critical") else ""
     age_children: list[Any] = []
     if view.get("stale"):
-        label = "connection_lost" if view.get("stale_reason") == "connection" else "stale"
+        label = {"connection": "connection_lost", "future": "future_label"}.get(
+            str(view.get("stale_reason")), "stale"
+        )
         age_children.append(html.Span(t(label, lang).upper(), className="stale-label"))
     age_children.append(html.Span(_age(view, lang)))
     detail_children: list[Any] = []

@@ -9,22 +9,39 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import Any, NamedTuple
 
 import dash
 from dash import ALL, Input, Output, State, dcc, html, no_update
 
-from dashboards import data, ids, sanitize, theme
+from dashboards import alertview, data, ids, sanitize, theme
 from dashboards.components import alerts as alert_list
 from dashboards.components import map as city_map
 from dashboards.components import tile as tiles
 from dashboards.i18n import duration, t
-from dashboards.snapshot import build_snapshot
+from dashboards.links import alert_href
+from dashboards.snapshot import build_snapshot, clock_time
+from dashboards.status import health
 from dashboards.tiles import TileSpec, catalogue
 from dashboards.urlstate import ViewState
 
 PATH = "/"
 REFRESH_MS = 1000
+# What the browser keeps of an alert row to show it again while the live state is lost.
+_ROW_KEYS = (
+    "alert_id",
+    "rule",
+    "scope",
+    "severity",
+    "state",
+    "raised_ms",
+    "since_ms",
+    "acked_by",
+    "text",
+    "group",
+    "n",
+    "unacknowledged",
+)
 
 
 def _section(title: str, specs: list[TileSpec], lang: str, query: str, cls: str) -> html.Section:
@@ -51,6 +68,7 @@ def layout(**query: Any) -> html.Div:
             dcc.Interval(id=ids.WALL_TIMER, interval=REFRESH_MS),
             dcc.Store(id=ids.WALL_LANG, data={"lang": lang, "query": shell}),
             dcc.Store(id=ids.WALL_MAP_KEY, data=""),
+            dcc.Store(id=ids.WALL_LAST, data=None),
             html.Div("", id=ids.WALL_STATUS, className="wall__status"),
             html.Div(
                 [
@@ -62,7 +80,15 @@ def layout(**query: Any) -> html.Div:
                         [
                             html.Section(
                                 [
-                                    html.H2(t("map", lang), className="wall__heading"),
+                                    html.H2(
+                                        [
+                                            t("map", lang),
+                                            html.Span(
+                                                "", id=ids.WALL_MAP_NOTE, className="wall__note"
+                                            ),
+                                        ],
+                                        className="wall__heading",
+                                    ),
                                     dcc.Graph(
                                         id=ids.WALL_MAP,
                                         config=theme.WALL_GRAPH_CONFIG,
@@ -72,9 +98,22 @@ def layout(**query: Any) -> html.Div:
                                     html.Div(
                                         [
                                             html.Span(
-                                                t(f"legend_{s}", lang), className=f"dot dot--{s}"
+                                                [
+                                                    html.Span(
+                                                        city_map.MARKS[s][2],
+                                                        className=f"mark mark--{s}",
+                                                    ),
+                                                    t(f"legend_{s}", lang),
+                                                ],
+                                                className="legend__item",
                                             )
-                                            for s in ("ok", "warning", "critical", "no_data")
+                                            for s in (
+                                                "ok",
+                                                "warning",
+                                                "critical",
+                                                "offline",
+                                                "no_data",
+                                            )
                                         ],
                                         className="wall__legend",
                                     ),
@@ -83,7 +122,19 @@ def layout(**query: Any) -> html.Div:
                             ),
                             html.Section(
                                 [
-                                    html.H2(t("alerts", lang), className="wall__heading"),
+                                    html.Div(
+                                        [
+                                            html.H2(
+                                                t("alerts", lang),
+                                                id=ids.WALL_ALERTS_TITLE,
+                                                className="wall__heading",
+                                            ),
+                                            html.Div(
+                                                id=ids.WALL_ALERT_COUNTS, className="alert-counts"
+                                            ),
+                                        ],
+                                        className="wall__alerts-head",
+                                    ),
                                     html.Div(id=ids.WALL_ALERTS, className="alerts"),
                                 ],
                                 className="wall__section wall__section--alerts",
@@ -119,48 +170,167 @@ def layout(**query: Any) -> html.Div:
     )
 
 
+class WallView(NamedTuple):
+    """What one refresh returns, in the order of the callback's outputs."""
+
+    values: list[Any]
+    details: list[Any]
+    ages: list[Any]
+    classes: list[str]
+    hrefs: list[str]
+    alerts: list[Any]
+    alerts_class: str
+    counts: list[Any]
+    alerts_title: str
+    status: list[Any]
+    status_class: str
+    map: Any
+    map_key: str
+    last: Any
+    map_note: str
+
+
+def _status(live: data.LiveData, snapshot: dict[str, Any], lang: str) -> tuple[list[Any], str]:
+    """The status line: which part is late (collector, KPI engine, live state), in words."""
+    report = health(live, live.read_ms)
+    late = [p for p in report["parts"] if p["level"] != "ok"]
+    if not late:
+        n = sum(1 for p in report["parts"] if p["part"] == "collector")
+        kpi_age = snapshot["kpis"]["age_s"]
+        bits = [t("live_ok", lang), t("health_ok", lang)]
+        if kpi_age is not None:
+            bits.append(f"KPI {duration(kpi_age, lang)}")
+        bits.append(t("collectors_n", lang, n=n))
+        return [" · ".join(bits)], "wall__status wall__status--ok"
+    words = []
+    for p in late:
+        part = t(f"part_{p['part']}", lang, name=p.get("name", ""))
+        if p["age_s"] is None:
+            words.append(t("health_missing", lang, part=part))
+        else:
+            words.append(t("health_late", lang, part=part, age=duration(p["age_s"], lang)))
+    level = report["level"]
+    icon = "▲" if level == "warning" else "■"
+    return [f"{icon} {'; '.join(words)}"], f"wall__status wall__status--{level}"
+
+
+def _compact(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: row[k] for k in _ROW_KEYS if k in row}
+
+
+def _sane_last(last: object) -> dict[str, Any] | None:
+    """The browser's copy of the last good view, if it has the shape this page wrote (it comes
+    back from the browser: never trusted further than that)."""
+    if not isinstance(last, dict) or not isinstance(last.get("ms"), int | float):
+        return None
+    tiles_ = [v for v in last.get("tiles") or [] if isinstance(v, dict)]
+    rows = [r for r in last.get("rows") or [] if isinstance(r, dict)]
+    counts = last.get("counts") if isinstance(last.get("counts"), dict) else {}
+    return {"ms": int(last["ms"]), "tiles": tiles_, "rows": rows, "counts": counts}
+
+
+def _last_known_tile(view: dict[str, Any], now_ms: int) -> dict[str, Any]:
+    data_ms = view.get("data_ms")
+    age = round((now_ms - data_ms) / 1000, 1) if data_ms else None
+    return view | {"stale": True, "stale_reason": "connection", "last_known": True, "age_s": age}
+
+
 def refresh(
     n_intervals: int | None,
     page: dict[str, str] | None,
     tile_ids: list[dict[str, str]],
     map_key: str | None,
-) -> tuple[Any, ...]:
-    """One refresh from the live snapshot: tiles, alerts, status line and (when changed) map."""
+    last: dict[str, Any] | None,
+) -> WallView:
+    """One refresh from the live snapshot: tiles, alerts, status line and (when changed) map.
+
+    While the live state is lost, the last good view the browser keeps (`WALL_LAST`) is shown
+    again, every tile and alert marked as last known with its age, under the lost banner."""
     lang = sanitize.lang(page)
     query = sanitize.text(sanitize.mapping(page).get("query"))
     tile_ids = [t for t in (tile_ids if isinstance(tile_ids, list) else []) if isinstance(t, dict)]
+    last = _sane_last(last)
     live = data.read_live()
-    snapshot = build_snapshot(live, live.read_ms)
-    views = {v["key"]: v for v in snapshot["tiles"]}
-    values, details, ages, classes = [], [], [], []
+    now = live.read_ms
+    snapshot = build_snapshot(live, now)
+    map_note = ""
+    if live.connected:
+        names = data.source_names()
+        for alert in snapshot["alerts"]:
+            alert["text"] = alertview.text(alert, live.kpis, lang, names)
+        rows = alertview.rows(snapshot["alerts"])
+        views = {v["key"]: v for v in snapshot["tiles"]}
+        counts = snapshot["alert_counts"]
+        status, status_class = _status(live, snapshot, lang)
+        keep: Any = {
+            "ms": now,
+            "tiles": list(views.values()),
+            "rows": [_compact(r) for r in rows],
+            "counts": counts,
+        }
+        alerts_title = t("alerts", lang)
+        figure = city_map.figure(snapshot, lang, data.catalogue())
+        key = hashlib.sha1(json.dumps(figure["data"], sort_keys=True).encode()).hexdigest()
+        new_map = no_update if key == map_key else figure
+    else:
+        keep = no_update
+        new_map, key = no_update, map_key or ""
+        if last:
+            views = {v["key"]: _last_known_tile(v, now) for v in last["tiles"]}
+            rows = [
+                r | {"age_s": (now - (r.get("raised_ms") or r.get("since_ms") or now)) / 1000}
+                for r in last["rows"]
+            ]
+            counts = last["counts"]
+            when = clock_time(last["ms"])
+            age = duration((now - last["ms"]) / 1000, lang)
+            status = [t("last_known_banner", lang, time=when, age=age)]
+            alerts_title = t("last_known_alerts", lang, time=when)
+            map_note = t("last_known_ago", lang, age=age)
+        else:
+            views = {v["key"]: v for v in snapshot["tiles"]}
+            rows, counts = [], None
+            status = [t("live_lost", lang)]
+            alerts_title = t("alerts", lang)
+            map_note = t("last_known_none", lang)
+        status_class = "wall__status wall__status--lost"
+    values, details, ages, classes, hrefs = [], [], [], [], []
+    specs = {s.key: s for s in catalogue()}
     for tile_id in tile_ids:
-        view = views.get(sanitize.text(tile_id.get("key")), {"stale": True, "status": "no_data"})
-        value, detail, age, cls = tiles.render(view, lang, live.districts)
+        key = sanitize.text(tile_id.get("key"))
+        view = views.get(key, {"stale": True, "status": "no_data"})
+        spec = specs.get(key)
+        hrefs.append(spec.href(view if view.get("scope") else None, keep=query) if spec else "/")
+        value, detail, age_children, cls = tiles.render(view, lang, live.districts)
         values.append(value)
         details.append(detail)
-        ages.append(age)
+        ages.append(age_children)
         classes.append(cls)
-    if live.connected:
-        kpi_age = snapshot["kpis"]["age_s"]
-        kpi_text = "" if kpi_age is None else f" · KPI {duration(kpi_age, lang)}"
-        status: list[Any] = [f"{t('live_ok', lang)}{kpi_text}"]
-        status_class = "wall__status wall__status--ok"
+    if counts is None:
+        alert_rows: list[Any] = [html.Div(t("last_known_none", lang), className="alerts__lost")]
+        count_bar: list[Any] = [html.Span(t("connection_lost", lang), className="alert-count__un")]
     else:
-        status = [t("live_lost", lang)]
-        status_class = "wall__status wall__status--lost"
-    figure = city_map.figure(snapshot, lang)
-    key = hashlib.sha1(json.dumps(figure["data"], sort_keys=True).encode()).hexdigest()
-    new_map = no_update if key == map_key else figure
-    return (
+        alert_rows = alert_list.wall_list(
+            rows, lang, query, link=lambda r: alert_href(r, query, now)
+        )
+        count_bar = alert_list.counts_bar(counts, lang)
+    alerts_class = "alerts alerts--last-known" if not live.connected else "alerts"
+    return WallView(
         values,
         details,
         ages,
         classes,
-        alert_list.wall_list(snapshot["alerts"], lang, query),
+        hrefs,
+        alert_rows,
+        alerts_class,
+        count_bar,
+        alerts_title,
         status,
         status_class,
         new_map,
         key,
+        keep,
+        map_note,
     )
 
 
@@ -171,13 +341,20 @@ def register(app: dash.Dash) -> None:
         Output(ids.tile_detail(ALL), "children"),
         Output(ids.tile_age(ALL), "children"),
         Output(ids.tile(ALL), "className"),
+        Output(ids.tile(ALL), "href"),
         Output(ids.WALL_ALERTS, "children"),
+        Output(ids.WALL_ALERTS, "className"),
+        Output(ids.WALL_ALERT_COUNTS, "children"),
+        Output(ids.WALL_ALERTS_TITLE, "children"),
         Output(ids.WALL_STATUS, "children"),
         Output(ids.WALL_STATUS, "className"),
         Output(ids.WALL_MAP, "figure"),
         Output(ids.WALL_MAP_KEY, "data"),
+        Output(ids.WALL_LAST, "data"),
+        Output(ids.WALL_MAP_NOTE, "children"),
         Input(ids.WALL_TIMER, "n_intervals"),
         State(ids.WALL_LANG, "data"),
         State(ids.tile(ALL), "id"),
         State(ids.WALL_MAP_KEY, "data"),
+        State(ids.WALL_LAST, "data"),
     )(refresh)

@@ -26,7 +26,7 @@ rule, e.g.
     min_duration_s = 600
     severity = "warning"
     message_vi = "Hàng chờ tại cửa khẩu Tà Lùng dài {value} m"
-    message_en = "Queue at Ta Lung border gate is {value} m long"
+    message_en = "Queue at Tà Lùng border gate is {value} m long"
 """
 
 from __future__ import annotations
@@ -197,7 +197,22 @@ DEFAULT_RULES: tuple[dict[str, Any], ...] = (
         "min_duration_s": 600,
         "severity": "warning",
         "message_vi": "Hàng chờ tại cửa khẩu Tà Lùng dài {value} m",
-        "message_en": "Queue at Ta Lung border gate is {value} m long",
+        "message_en": "Queue at Tà Lùng border gate is {value} m long",
+    },
+    {
+        "id": "traffic.congestion_high",
+        "description": "A camera site congested (index 75/100 or more) for 5 minutes; clears "
+        "below 65.",
+        "kpi": "traffic.congestion",
+        "window": "now",
+        "scopes": ["site:*"],
+        "comparison": "above",
+        "raise_at": 75,
+        "clear_at": 65,
+        "min_duration_s": 300,
+        "severity": "warning",
+        "message_vi": "Ùn tắc tại {target}: {value}/100",
+        "message_en": "Congestion at {target}: {value}/100",
     },
     {
         "id": "device.offline",
@@ -211,8 +226,8 @@ DEFAULT_RULES: tuple[dict[str, Any], ...] = (
         "clear_at": 1,
         "min_duration_s": 0,
         "severity": "warning",
-        "message_vi": "Thiết bị {target} ({feed}) mất kết nối",
-        "message_en": "Device {target} ({feed}) is offline",
+        "message_vi": "Thiết bị {target} mất kết nối",
+        "message_en": "Device {target} is offline",
     },
     {
         "id": "servicedesk.overdue_many",

@@ -43,9 +43,9 @@ def tile_ids():
     return [{"type": "tile", "key": spec.key} for spec in catalogue()]
 
 
-def refresh(app, map_key=None, lang="vi"):
+def refresh(app, map_key=None, lang="vi", last=None):
     with app.server.test_request_context():
-        return wall.refresh(1, {"lang": lang, "query": ""}, tile_ids(), map_key)
+        return wall.refresh(1, {"lang": lang, "query": ""}, tile_ids(), map_key, last)
 
 
 def test_wall_refresh_renders_live_values_and_alerts(app, live):
@@ -72,30 +72,35 @@ def test_wall_refresh_renders_live_values_and_alerts(app, live):
             }
         ]
     )
-    values, _details, _ages, classes, alerts, _status, status_class, figure, key = refresh(app)
+    live.set_kpis([make_value(spec, "site:ta-lung-border-gate", "now", 1620.0, now).to_dict()], now)
+    view = refresh(app)
     keys = [spec.key for spec in catalogue()]
     temp = keys.index(indicator_key("temperature"))
     queue = keys.index(kpi_key("border.queue_m"))
-    assert values[temp][0].children == "24,5"
-    assert "tile--critical" in classes[queue]  # 620 m >= critical 500 m
-    assert "tile--stale" in classes[queue]  # no camera reading behind it in the live state
-    assert "Hàng chờ tại cửa khẩu Tà Lùng dài 620 m" in str(alerts)
-    assert "/traffic?alert=border.queue_long" in str(alerts)
-    assert status_class.endswith("--ok")
-    assert figure["data"] and key
-    assert refresh(app, map_key=key)[7] is no_update  # the map is only sent when it changed
+    assert view.values[temp][0].children == "24,5"
+    assert "tile--warning" in view.classes[queue]  # the severity of its (warning) alert
+    assert "tile--stale" in view.classes[queue]  # no camera reading behind it in the live state
+    # the text shows the current value (not 620 m at raise time), in Vietnamese number format
+    assert "Hàng chờ tại cửa khẩu Tà Lùng dài 1.620 m" in str(view.alerts)
+    assert "/traffic?" in str(view.alerts) and "alert=border.queue_long" in str(view.alerts)
+    assert "site=ta-lung-border-gate" in str(view.alerts)
+    assert "CẢNH BÁO" in str(view.counts) and "NGHIÊM TRỌNG" in str(view.counts)
+    assert view.last["rows"] and view.last["tiles"]  # kept in the browser for a live loss
+    assert view.map["data"] and view.map_key
+    assert refresh(app, map_key=view.map_key).map is no_update  # only sent when it changed
     english = refresh(app, lang="en")
-    assert "Queue at Ta Lung border gate" in str(english[4])
+    assert "Queue at Tà Lùng border gate is 1,620 m long" in str(english.alerts)
 
 
 def test_wall_refresh_without_live_state_marks_every_tile_connection_lost(tmp_path):
     # nothing listens on the discard port of the loopback: the live state is unreachable
     settings = load_settings(redis_url="redis://127.0.0.1:9/0", data_dir=str(tmp_path))
     app = create_app(settings)
-    _values, _details, ages, classes, _alerts, _status, status_class, *_ = refresh(app)
-    assert all("tile--stale" in c for c in classes)
-    assert all("MẤT KẾT NỐI" in str(age) for age in ages)
-    assert status_class.endswith("--lost")
+    view = refresh(app)
+    assert all("tile--stale" in c for c in view.classes)
+    assert all("MẤT KẾT NỐI" in str(age) for age in view.ages)
+    assert view.status_class.endswith("--lost")
+    assert "Không có cảnh báo" not in str(view.alerts)  # never "no alerts" when unknown
     with app.server.test_client() as client:
         response = client.get("/api/v1/snapshot", headers=bearer(app))
     assert response.status_code == 503
@@ -243,3 +248,37 @@ def test_shell_carries_language_kiosk_and_rotation():
     assert hrefs[0] == "/?lang=en&kiosk=1&rotate=30"  # filters stay on their page
     assert "shell__link--active" in nav[2].className
     assert update_shell("/", "")[5:] == (5000, True)
+
+
+def test_wall_refresh_after_a_live_loss_shows_the_last_known_view_marked(app, live, influxdb):
+    from dashboards.app import create_app
+
+    now = now_ms()
+    update = LiveUpdate()
+    update.add_readings([reading("sensor", "w-2", "hoa-an", now, {"kind": "weather"}, temp_c=19.5)])
+    live.apply(update)
+    live.set_alerts(
+        [
+            {
+                "rule": "device.offline",
+                "scope": "source:cam-7",
+                "state": "active",
+                "severity": "warning",
+                "since_ms": now - 90_000,
+                "alert_id": "device.offline|source:cam-7|1",
+                "raised_ms": now - 90_000,
+                "message_vi": "Thiết bị cam-7 mất kết nối",
+                "message_en": "Device cam-7 is offline",
+            }
+        ]
+    )
+    good = refresh(app)
+    lost_app = create_app(load_settings(redis_url="redis://127.0.0.1:9/0", influx_url=influxdb.url))
+    view = refresh(lost_app, last=good.last)
+    temp = [spec.key for spec in catalogue()].index(indicator_key("temperature"))
+    assert view.values[temp][0].children == "19,5"  # the last known value …
+    assert "số liệu cuối cùng" in str(view.ages[temp])  # … marked as such, with its age
+    assert "MẤT KẾT NỐI" in str(view.ages[temp]) and "tile--stale" in view.classes[temp]
+    assert "cam-7" in str(view.alerts) and "Không có cảnh báo" not in str(view.alerts)
+    assert "Cảnh báo cuối cùng đã biết" in view.alerts_title
+    assert "MẤT KẾT NỐI" in str(view.status) and view.last is no_update

@@ -28,6 +28,20 @@ def live_with(kpis, readings=(), kpi_ts=NOW):
     return LiveData(read_ms=NOW, kpi_ts=kpi_ts, kpis=[v.to_dict() for v in kpis], latest=latest)
 
 
+def alert(rule, scope, severity, state="active", raised_ms=NOW - 60_000):
+    return {
+        "rule": rule,
+        "scope": scope,
+        "severity": severity,
+        "state": state,
+        "raised_ms": raised_ms,
+        "since_ms": raised_ms,
+        "alert_id": f"{rule}|{scope}|{raised_ms}",
+        "message_vi": "",
+        "message_en": "",
+    }
+
+
 def test_a_site_kpi_is_fresh_then_stale_by_its_cameras_age():
     spec = KPIS["border.queue_m"]
     value = make_value(spec, "site:ta-lung-border-gate", "now", 120.0, NOW)
@@ -84,7 +98,12 @@ def test_device_health_counts_sources_online():
     spec = KPIS["devices.online"]
     values = [make_value(spec, f"source:s{i}", "now", float(i != 0), NOW) for i in range(4)]
     view = build_tile(tile(kpi_key(spec.id)), live_with(values), NOW)
-    assert (view["ok"], view["total"], view["status"], view["stale"]) == (3, 4, "critical", False)
+    # the tile's status is that of the alerts (one threshold definition: the rules)
+    assert (view["ok"], view["total"], view["status"], view["stale"]) == (3, 4, "ok", False)
+    live = live_with(values)
+    live.alerts = [alert("device.offline", "source:s0", "warning")]
+    view = build_tile(tile(kpi_key(spec.id)), live, NOW)
+    assert view["status"] == "warning"
 
 
 def test_indicator_without_readings_says_no_data_not_stale():
@@ -112,7 +131,46 @@ def test_a_new_kpi_in_the_registry_gets_a_tile_without_page_code(monkeypatch):
     value = make_value(spec, "site:ban-gioc-waterfall", "now", 3.0, NOW)
     snapshot = build_snapshot(live_with([value]), NOW)
     view = next(t for t in snapshot["tiles"] if t["key"] == kpi_key(spec.id))
-    assert (view["value"], view["status"]) == (3.0, "critical")
+    # no alert rule watches it: unrated, whatever its spec's thresholds say
+    assert (view["value"], view["status"]) == (3.0, "unrated")
+
+
+def test_a_critical_tile_always_has_its_alert():
+    spec = KPIS["water.level_vs_alarm"]
+    values = [make_value(spec, "source:g1", "now", 3.4, NOW, label="BĐ3", level_cm=960.0)]
+    live = live_with(values)
+    assert build_tile(tile(kpi_key(spec.id)), live, NOW)["status"] == "ok"  # not raised yet
+    live.alerts = [alert("water.bd3", "source:g1", "critical")]
+    assert build_tile(tile(kpi_key(spec.id)), live, NOW)["status"] == "critical"
+
+
+def test_an_empty_tile_says_why_and_carries_the_7_day_value():
+    spec = KPIS["servicedesk.on_time_rate"]
+    values = [
+        make_value(spec, "province", "today", None, NOW),
+        make_value(spec, "province", "7d", 93.5, NOW),
+    ]
+    view = build_tile(tile(kpi_key(spec.id)), live_with(values), NOW)
+    assert (view["value"], view["empty"], view["other"]) == (
+        None,
+        "no_value",
+        {"value": 93.5, "window": "7d"},
+    )
+    assert view["status"] == "no_data"
+
+
+def test_a_single_feed_tile_without_readings_has_no_age():
+    spec = KPIS["servicedesk.backlog"]
+    view = build_tile(tile(kpi_key(spec.id)), live_with([]), NOW)
+    assert (view["age_s"], view["empty"]) == (None, "no_kpi")
+
+
+def test_a_reading_from_the_future_is_never_fresh():
+    future = camera("cam-1", "ta-lung-border-gate", NOW + 3_600_000, queue_m=120.0)
+    spec = KPIS["border.queue_m"]
+    value = make_value(spec, "site:ta-lung-border-gate", "now", 120.0, NOW)
+    view = build_tile(tile(kpi_key(spec.id)), live_with([value], [future]), NOW)
+    assert (view["age_s"], view["stale"], view["stale_reason"]) == (-3600.0, True, "future")
 
 
 def test_a_tile_links_to_its_drilldown_narrowed_to_the_value_it_shows():

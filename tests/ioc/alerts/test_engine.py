@@ -115,7 +115,7 @@ def test_zero_duration_rule_with_a_match_filter():
     result = evaluate(rules, {}, [camera, desk], T0)
     assert list(result.states) == ["device.offline|source:cam1"]  # desks are not watched
     (raised,) = result.transitions
-    assert raised.state == "active" and raised.message_en == "Device cam1 (camera) is offline"
+    assert raised.state == "active" and raised.message_en == "Device cam1 is offline"
     back = make_value(spec, "source:cam1", "now", 1.0, T0 + S, feed="camera")
     result = evaluate(rules, result.states, [back], T0 + S)
     assert [t.state for t in result.transitions] == ["cleared"]
