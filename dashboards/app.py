@@ -22,7 +22,7 @@ from typing import Any
 import dash
 from dash import Input, Output, State, dcc, html
 
-from dashboards import api, auth, data, health, ids, reports
+from dashboards import api, auth, data, export, health, ids, reports
 from dashboards.i18n import LANGS, t
 from dashboards.pages import devices, environment, services, traffic, wall
 from dashboards.reports import REPORT
@@ -195,6 +195,7 @@ def create_app(
     api.register(app.server)
     health.register(app.server)
     reports.register(app.server)
+    export.register(app.server, {p.PAGE: p.SPEC for p in (environment, traffic, services, devices)})
     app.layout = shell()
     app.callback(
         Output(ids.NAV_TITLE, "children"),

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +26,7 @@ import pandas as pd
 from ioc.errors import ConfigError, IocError, StorageRejected
 from ioc.feeds import FEEDS
 from ioc.live import LiveState, open_live_state
-from ioc.model import NS_PER_MS, Reading
+from ioc.model import NS_PER_MS, NS_PER_S, Reading
 from ioc.settings import Settings
 from ioc.sources import Source, load_sources
 from ioc.storage import Storage, TimeRange, open_storage
@@ -255,15 +255,50 @@ def records(
     *,
     where: Mapping[str, str | Sequence[str]] | None = None,
     limit: int = RECORDS_LIMIT,
+    offset: int = 0,
 ) -> StorageResult:
-    """Raw points, newest first."""
+    """Raw points, newest first (`offset`: skip that many of the newest, for paging)."""
     b = backend()
     if b.storage is None:
         return StorageResult(_empty(), b.storage_problem)
     try:
-        frame = b.storage.records(measurement, time_range, where=where or None, limit=limit)
+        frame = b.storage.records(
+            measurement, time_range, where=where or None, limit=limit, offset=offset
+        )
     except StorageRejected as exc:
         return StorageResult(_empty(), _refused(exc))
     except (IocError, ValueError) as exc:
         return StorageResult(_empty(), str(exc))
     return StorageResult(frame)
+
+
+SLICE_MIN_S = 60
+SLICE_START_S = 3600
+SLICE_TARGET_ROWS = 20_000
+
+
+def iter_records(
+    measurement: str,
+    time_range: TimeRange,
+    *,
+    where: Mapping[str, str | Sequence[str]] | None = None,
+) -> Iterator[pd.DataFrame]:
+    """Every point of the range, newest first, in time slices whose length adapts to keep each
+    near `SLICE_TARGET_ROWS` rows (memory stays bounded however long the range). Storage errors
+    raise (IocError): a half-written export must fail visibly, not end early and look whole."""
+    b = backend()
+    if b.storage is None:
+        raise IocError(b.storage_problem or "no storage configured")
+    storage = b.storage
+    end = time_range.end_ns
+    step_ns = SLICE_START_S * NS_PER_S
+    while end > time_range.start_ns:
+        start = max(time_range.start_ns, end - step_ns)
+        frame = storage.records(measurement, TimeRange(start, end), where=where or None, limit=0)
+        if not frame.empty:
+            yield frame
+        end = start
+        if len(frame) > SLICE_TARGET_ROWS:
+            step_ns = max(SLICE_MIN_S * NS_PER_S, step_ns // 2)
+        elif len(frame) < SLICE_TARGET_ROWS // 4:
+            step_ns *= 2

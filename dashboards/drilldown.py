@@ -148,8 +148,12 @@ def _history(
     return data.StorageResult(frame, error)
 
 
-def compute_view(spec: DrillDown, state: ViewState, now_ns: int | None = None) -> dict[str, Any]:
-    """Figures, grid rows and summary for one state (the page's main callback, minus Dash)."""
+def compute_view(
+    spec: DrillDown, state: ViewState, now_ns: int | None = None, *, records: bool = True
+) -> dict[str, Any]:
+    """Figures, grid rows (the newest `RECORDS_LIMIT`, unless `records` is False: the page's
+    grid pages through storage itself) and summary for one state (the main callback, minus
+    Dash)."""
     lang = state.lang
     now_ns = time.time_ns() if now_ns is None else now_ns
     span = state.time_range(now_ns)
@@ -168,29 +172,35 @@ def compute_view(spec: DrillDown, state: ViewState, now_ns: int | None = None) -
         buckets = max(1, min(HISTORY_BUCKETS, span_s // COUNT_BUCKET_S))
     hist = _history(spec, measurement, measure, span, where, tag, buckets)
     per_district = _history(spec, measurement, measure, span, where, "district", BREAKDOWN_BUCKETS)
-    raw = data.records(measurement, span, where=where)
-    rows, columns = grid.rows(raw.frame, lang, spec.columns(state))
     bucket_s = span.bucket_seconds(buckets)
-    summary = " · ".join(
-        [
-            t(
-                "bucket",
-                lang,
-                bucket=duration(bucket_s, lang),
-                agg=t(f"agg_{measure.aggregate}", lang),
-            ),
+    bits = [
+        t(
+            "bucket",
+            lang,
+            bucket=duration(bucket_s, lang),
+            agg=t(f"agg_{measure.aggregate}", lang),
+        )
+    ]
+    rows: list[Any] = []
+    columns: list[Any] = []
+    error = hist.error
+    if records:
+        raw = data.records(measurement, span, where=where)
+        rows, columns = grid.rows(raw.frame, lang, spec.columns(state), data.source_names())
+        bits.append(
             t(
                 "rows_shown",
                 lang,
                 n=number(len(rows), 0, lang),
                 limit=number(data.RECORDS_LIMIT, 0, lang),
-            ),
-        ]
-    )
-    if raw.error:
-        summary = t("storage_error", lang, error=raw.error[:200])
+            )
+        )
+        error = error or raw.error
+    summary = " · ".join(bits)
+    if error:
+        summary = t("storage_error", lang, error=error[:200])
     return {
-        "history": charts.history(hist.frame, tag, unit, lang, hist.error),
+        "history": charts.history(hist.frame, tag, unit, lang, hist.error, span, bucket_s),
         "breakdown": charts.breakdown(
             per_district.frame, measure.aggregate, unit, lang, per_district.error
         ),

@@ -73,5 +73,8 @@ def figure_layout(**overrides: Any) -> dict[str, Any]:
     return layout
 
 
-GRAPH_CONFIG: dict[str, Any] = {"displaylogo": False}
+# History charts keep only the download button; breakdowns and the wall have no toolbar (it
+# covered the bars).
+GRAPH_CONFIG: dict[str, Any] = {"displaylogo": False, "modeBarButtons": [["toImage"]]}
+BREAKDOWN_CONFIG: dict[str, Any] = {"displayModeBar": False}
 WALL_GRAPH_CONFIG: dict[str, Any] = {"displayModeBar": False, "staticPlot": False}

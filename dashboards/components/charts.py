@@ -14,6 +14,7 @@ from dashboards import theme
 from dashboards.i18n import district_name, number, t
 from ioc.localtime import LOCAL_TZ
 from ioc.places import DISTRICTS
+from ioc.storage import TimeRange
 
 HEIGHT = 420
 
@@ -42,8 +43,39 @@ def series_label(tag: str, value: str, lang: str) -> str:
     return district_name(value, lang) if tag == "district" else value
 
 
-def history(frame: pd.DataFrame, tag: str, unit: str, lang: str, error: str = "") -> dict[str, Any]:
-    """One line per value of `tag` (all in one line when the frame has no such column)."""
+def _local(ns: int) -> str:
+    return pd.Timestamp(ns, unit="ns", tz="UTC").tz_convert(LOCAL_TZ).tz_localize(None).isoformat()
+
+
+def _with_gaps(times: list[pd.Timestamp], values: list[float], bucket_s: int | None) -> tuple:
+    """Insert a break (None) where buckets are missing, so an empty bucket is a gap in the line,
+    never a straight line drawn across it."""
+    if not bucket_s or len(times) < 2:
+        return [v.isoformat() for v in times], values
+    xs: list[str] = []
+    ys: list[float | None] = []
+    limit = pd.Timedelta(seconds=1.5 * bucket_s)
+    for i, (x, y) in enumerate(zip(times, values, strict=True)):
+        if i and x - times[i - 1] > limit:
+            gap = times[i - 1] + pd.Timedelta(seconds=bucket_s)
+            xs.append(gap.isoformat())
+            ys.append(None)
+        xs.append(x.isoformat())
+        ys.append(y)
+    return xs, ys
+
+
+def history(
+    frame: pd.DataFrame,
+    tag: str,
+    unit: str,
+    lang: str,
+    error: str = "",
+    span: TimeRange | None = None,
+    bucket_s: int | None = None,
+) -> dict[str, Any]:
+    """One line per value of `tag` (all in one line when the frame has no such column), over
+    the chosen range (`span`) whatever the data covers, with gaps for empty buckets."""
     if error:
         return _empty(lang, t("storage_error", lang, error=error[:160]))
     if frame.empty or "value" not in frame:
@@ -54,20 +86,29 @@ def history(frame: pd.DataFrame, tag: str, unit: str, lang: str, error: str = ""
     traces = []
     for key, part in groups:
         part = part.sort_values("local")
+        xs, ys = _with_gaps(list(part["local"]), [float(v) for v in part["value"]], bucket_s)
         traces.append(
             {
                 "type": "scatter",
                 "mode": "lines+markers" if len(part) < 40 else "lines",
                 "name": series_label(tag, str(key), lang) or unit,
-                "x": [v.isoformat() for v in part["local"]],
-                "y": [float(v) for v in part["value"]],
+                "x": xs,
+                "y": ys,
+                "connectgaps": False,
                 "line": {"width": 2.5},
             }
         )
+    xaxis: dict[str, Any] = {"gridcolor": theme.GRID, "type": "date", "automargin": True}
+    if span is not None:
+        xaxis["range"] = [_local(span.start_ns), _local(span.end_ns)]
     layout = theme.figure_layout(
         height=HEIGHT,
-        yaxis={"title": {"text": unit}, "gridcolor": theme.GRID},
-        xaxis={"gridcolor": theme.GRID, "type": "date"},
+        yaxis={
+            "title": {"text": unit, "standoff": 12},
+            "gridcolor": theme.GRID,
+            "automargin": True,
+        },
+        xaxis=xaxis,
         legend={"orientation": "h", "y": -0.2},
         hovermode="x unified",
     )
@@ -110,8 +151,11 @@ def breakdown(
         ],
         "layout": theme.figure_layout(
             height=HEIGHT,
-            xaxis={"title": {"text": f"{unit} ({t('agg_' + aggregate, lang)})"}},
+            xaxis={
+                "title": {"text": f"{unit} ({t('agg_' + aggregate, lang)})", "standoff": 10},
+                "automargin": True,
+            },
             yaxis={"autorange": "reversed", "automargin": True},
-            margin={"l": 10, "r": 20, "t": 10, "b": 50},
+            margin={"l": 10, "r": 30, "t": 10, "b": 60},
         ),
     }

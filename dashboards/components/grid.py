@@ -8,20 +8,65 @@ from typing import Any
 import dash_ag_grid as dag
 import pandas as pd
 
-from dashboards.i18n import TEXT, district_name, t
+from dashboards.i18n import TEXT, district_name, place_name, t
 from ioc.localtime import LOCAL_TZ
 
+PAGE_SIZE = 50
+# AG Grid's own words (pager, loading, empty) in Vietnamese; English is AG Grid's default.
+LOCALE_VI: dict[str, str] = {
+    "page": "Trang",
+    "of": "/",
+    "to": "–",
+    "more": "nhiều hơn",
+    "firstPage": "Trang đầu",
+    "lastPage": "Trang cuối",
+    "nextPage": "Trang sau",
+    "previousPage": "Trang trước",
+    "pageSizeSelectorLabel": "Số dòng mỗi trang:",
+    "pageLastRowUnknown": "?",
+    "loadingOoo": "Đang tải…",
+    "noRowsToShow": "Không có bản ghi",
+    "filterOoo": "Lọc…",
+    "searchOoo": "Tìm…",
+    "equals": "Bằng",
+    "notEqual": "Khác",
+    "contains": "Có chứa",
+    "notContains": "Không chứa",
+    "startsWith": "Bắt đầu bằng",
+    "endsWith": "Kết thúc bằng",
+    "blank": "Trống",
+    "notBlank": "Không trống",
+    "andCondition": "VÀ",
+    "orCondition": "HOẶC",
+    "ariaPageSizeSelectorLabel": "Số dòng mỗi trang",
+}
 
-def grid(grid_id: str, file_name: str) -> dag.AgGrid:
+
+def grid(grid_id: str, file_name: str, lang: str = "vi", *, paged: bool = False) -> dag.AgGrid:
+    """A grid; `paged`: rows are fetched page by page from storage (infinite row model, the
+    `getRowsRequest` callback answers), else they are given whole as `rowData`."""
+    options: dict[str, Any] = {"pagination": True, "paginationPageSize": PAGE_SIZE}
+    if lang == "vi":
+        options["localeText"] = LOCALE_VI
+    extra: dict[str, Any] = {"rowData": []}
+    if paged:
+        options |= {"cacheBlockSize": PAGE_SIZE, "maxBlocksInCache": 20}
+        options["paginationPageSizeSelector"] = False
+        extra = {"rowModelType": "infinite"}
     return dag.AgGrid(
         id=grid_id,
-        rowData=[],
         columnDefs=[],
-        defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 110},
+        defaultColDef={
+            "sortable": not paged,
+            "filter": not paged,
+            "resizable": True,
+            "minWidth": 110,
+        },
         columnSize="autoSize",
-        dashGridOptions={"pagination": True, "paginationPageSize": 50},
+        dashGridOptions=options,
         csvExportParams={"fileName": file_name},
         className="grid",
+        **extra,
     )
 
 
@@ -41,19 +86,55 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def rows(frame: pd.DataFrame, lang: str, columns: list[str] | None = None) -> tuple[list, list]:
-    """(rowData, columnDefs) from a storage frame: local time first, then tags, then fields."""
-    if frame.empty:
-        return [], []
-    frame = frame.copy()
-    times = pd.to_datetime(frame["time"], utc=True).dt.tz_convert(LOCAL_TZ)
-    frame["time"] = times.dt.strftime("%Y-%m-%d %H:%M:%S")
-    if "district" in frame:
-        frame["district"] = [district_name(str(d), lang) for d in frame["district"]]
-    order = columns or list(frame.columns)
-    order = [c for c in order if c in frame.columns]
-    frame = frame.dropna(axis=1, how="all")
-    order = [c for c in order if c in frame.columns]
-    data = [{k: _cell(v) for k, v in row.items()} for row in frame[order].to_dict("records")]
+TIME_FORMAT = {"vi": "%d/%m/%Y %H:%M:%S", "en": "%Y-%m-%d %H:%M:%S"}
+_LABELLED = {"kind": "kind", "event": "event", "channel": "channel"}
+
+
+def local_times(values: pd.Series, lang: str, unit: str | None = None) -> list[str | None]:
+    """Local date-times (+07:00) in the language's format; missing -> None."""
+    times = pd.to_datetime(values, utc=True, unit=unit, errors="coerce").dt.tz_convert(LOCAL_TZ)
+    fmt = TIME_FORMAT.get(lang, TIME_FORMAT["vi"])
+    return [None if pd.isna(t) else t.strftime(fmt) for t in times]
+
+
+def _label(prefix: str, value: Any, lang: str) -> Any:
+    key = f"{prefix}_{value}"
+    return t(key, lang) if key in TEXT else value
+
+
+def rows(
+    frame: pd.DataFrame,
+    lang: str,
+    columns: list[str] | None = None,
+    names: dict[str, str] | None = None,
+) -> tuple[list, list]:
+    """(rowData, columnDefs) from a storage frame: local date-times (also for `due_ms`), names
+    instead of slugs (district, source from the catalogue, place, kind, event, channel)."""
+    order = columns or ([] if frame.empty else list(frame.columns))
     defs = [{"field": c, "headerName": header(c, lang)} for c in order]
+    if frame.empty:
+        return [], defs
+    frame = frame.copy()
+    frame["time"] = local_times(frame["time"], lang)
+    if "due_ms" in frame:
+        frame["due_ms"] = local_times(frame["due_ms"], lang, unit="ms")
+    if "district" in frame:
+        frame["district"] = [district_name(str(d), lang) if d else "" for d in frame["district"]]
+    if "source" in frame and names:
+        frame["source"] = [names.get(str(v), v) for v in frame["source"]]
+    if "site" in frame:
+        frame["site"] = [place_name(str(v)) if isinstance(v, str) else v for v in frame["site"]]
+    for column, prefix in _LABELLED.items():
+        if column in frame:
+            frame[column] = [_label(prefix, v, lang) for v in frame[column]]
+    if "online" in frame:
+        frame["online"] = [
+            None if pd.isna(v) else t("online" if v else "offline", lang) for v in frame["online"]
+        ]
+    if not columns:
+        frame = frame.dropna(axis=1, how="all")
+        order = list(frame.columns)
+        defs = [{"field": c, "headerName": header(c, lang)} for c in order]
+    frame = frame.reindex(columns=order)
+    data = [{k: _cell(v) for k, v in row.items()} for row in frame.to_dict("records")]
     return data, defs

@@ -41,19 +41,19 @@ MARKS: dict[str, tuple[str, str, str]] = {
 DISTRICT_LABEL: dict[str, tuple[int, int, str]] = {
     "thanh-pho-cao-bang": (10, -20, "left"),
     "hoa-an": (-12, 20, "right"),
-    "ha-quang": (12, 18, "left"),
-    "ha-lang": (12, 16, "left"),
+    "ha-quang": (12, -16, "left"),
+    "ha-lang": (0, -20, "center"),
     "quang-hoa": (-12, 14, "right"),
     "thach-an": (-10, -20, "right"),
     "trung-khanh": (-12, 18, "right"),
     "nguyen-binh": (0, -22, "center"),
-    "bao-lac": (0, 20, "center"),
+    "bao-lac": (0, -20, "center"),
     "bao-lam": (0, -22, "center"),
 }
 PLACE_LABEL: dict[str, tuple[int, int, str]] = {
     "ban-gioc-waterfall": (0, 20, "center"),
     "ta-lung-border-gate": (14, -14, "left"),
-    "pac-bo-relic-site": (-12, 14, "right"),
+    "pac-bo-relic-site": (12, 12, "left"),
 }
 
 

@@ -116,7 +116,8 @@ def _empty(view: dict[str, Any], lang: str) -> list[Any]:
 
 def _detail(view: dict[str, Any], lang: str, districts: dict[str, str]) -> str:
     bits: list[str] = []
-    if view.get("kpi") and view.get("window") not in (None, "now", "nowcast"):
+    empty = view.get("value") is None and view.get("empty")
+    if view.get("kpi") and view.get("window") not in (None, "now", "nowcast") and not empty:
         bits.append(t(f"in_window_{view['window']}", lang))
     if view.get("worst_of") and view.get("scope"):
         label = scope_label(view["scope"], lang, districts, view.get("name"))

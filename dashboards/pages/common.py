@@ -1,9 +1,11 @@
 """Layout and callbacks shared by the drill-down pages, built from a page's `DrillDown` spec.
 
-Per page: filters (initial values from the URL), history and per-district charts, the page's
-alerts with acknowledgement, the raw-records grid with CSV export. Every control change
-recomputes the view and writes the state back into the address bar (`history.replaceState`, no
-reload), so the link in the address bar always opens exactly this view.
+Per page: filters (initial values from the URL; a choice's measures follow it, e.g. the sensor
+kind's fields), history and per-district charts, the page's alerts (severity, then age) with
+acknowledgement, the raw-records grid paged from storage and the CSV export of the whole range
+(`dashboards.export`). Every control change recomputes the view and writes the state into the
+address bar as a new history entry (`history.pushState`, no reload), so Back undoes a filter and
+the link in the address bar always opens exactly this view.
 """
 
 from __future__ import annotations
@@ -11,25 +13,44 @@ from __future__ import annotations
 from typing import Any
 
 import dash
+import pandas as pd
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
-from dashboards import auth, data, ids, sanitize, theme
+from dashboards import alertview, auth, data, ids, sanitize, theme
 from dashboards.components import alerts, filters, grid
 from dashboards.drilldown import DrillDown, compute_view, state_from_controls
+from dashboards.export import columns as export_columns
 from dashboards.i18n import t
 from dashboards.urlstate import ViewState
 from ioc.auth.roles import ACK, EXPORT
 
 ALERTS_REFRESH_MS = 2000
 
-_REPLACE_URL_JS = """
+# The first state of a page load replaces the address (it only normalises it); every later
+# change is a new history entry. Back (popstate) makes Dash render the page from that address.
+_PUSH_URL_JS = """
 function(query) {
   if (query === undefined || query === null) { return window.dash_clientside.no_update; }
-  const url = window.location.pathname + query;
-  if (url !== window.location.pathname + window.location.search) {
-    window.history.replaceState(window.history.state, '', url);
+  const path = window.location.pathname;
+  const url = path + query;
+  if (url !== path + window.location.search) {
+    if (window.__iocPage === path) {
+      window.history.pushState(window.history.state, '', url);
+    } else {
+      window.history.replaceState(window.history.state, '', url);
+    }
   }
+  window.__iocPage = path;
   return query;
+}
+"""
+_PURGE_GRID_JS = """
+function(query, gridId) {
+  try {
+    const api = window.dash_ag_grid && window.dash_ag_grid.getApi(gridId);
+    if (api) { api.purgeInfiniteCache(); }
+  } catch (e) { /* the grid is not mounted yet: it asks for its first page itself */ }
+  return window.dash_clientside.no_update;
 }
 """
 
@@ -75,6 +96,7 @@ def layout(spec: DrillDown, query: dict[str, Any], extra: list[Any] | None = Non
             html.H1(t(f"page_{page}", lang), className="drill__title"),
             html.Div(controls, className="filters"),
             html.Div("", id=part(ids.SUMMARY), className="drill__summary"),
+            html.Div("", id=part(ids.ACK_DONE), className="ack__done", role="status"),
             html.Div(
                 [
                     _panel(
@@ -84,7 +106,7 @@ def layout(spec: DrillDown, query: dict[str, Any], extra: list[Any] | None = Non
                     ),
                     _panel(
                         t("breakdown", lang),
-                        [dcc.Graph(id=part(ids.BREAKDOWN), config=theme.GRAPH_CONFIG)],
+                        [dcc.Graph(id=part(ids.BREAKDOWN), config=theme.BREAKDOWN_CONFIG)],
                         "panel--breakdown",
                     ),
                 ],
@@ -102,13 +124,16 @@ def layout(spec: DrillDown, query: dict[str, Any], extra: list[Any] | None = Non
             _panel(
                 t("records", lang),
                 [
-                    html.Button(
+                    html.A(
                         t("export_csv", lang),
                         id=part(ids.EXPORT),
+                        href=export_href(page, state),
+                        download=f"{page}.csv",
                         className="btn btn-primary",
                         hidden=not auth.can(EXPORT),
                     ),
-                    grid.grid(part(ids.GRID), f"{page}.csv"),
+                    html.Span(t("export_all", lang), className="drill__hint"),
+                    grid.grid(part(ids.GRID), f"{page}.csv", lang, paged=True),
                 ],
                 "panel--records",
             ),
@@ -142,16 +167,49 @@ def source_options(
     return out
 
 
+def export_href(page: str, state: ViewState) -> str:
+    return f"/export/{page}.csv{state.with_(alert='').to_query()}"
+
+
 def page_alerts(page: str, lang: str) -> list[Any]:
-    states, _ = data.read_alerts()
-    mine = [a for a in states if alerts.alert_page(a) == page and a.get("state") != "pending"]
-    order = {"active": 0, "acknowledged": 1, "cleared": 2}
-    mine.sort(key=lambda a: (order.get(a.get("state", ""), 9), -(a.get("raised_ms") or 0)))
-    now = data.now_ms()
+    """The page's alerts: open before cleared, then severity, then the oldest first; lower levels
+    superseded by a higher one hidden; text with the current value."""
+    live = data.read_live()
+    if not live.connected:
+        return [html.Div(t("live_lost", lang), className="alerts__lost")]
+    mine = [a for a in live.alerts if alerts.alert_page(a) == page and a.get("state") != "pending"]
+    mine = sorted(alertview.supersede(mine), key=alertview.sort_key)
+    names = data.source_names()
     for a in mine:
         raised = a.get("raised_ms") or a.get("since_ms")
-        a["age_s"] = (now - raised) / 1000 if raised else None
+        a["age_s"] = (live.read_ms - raised) / 1000 if raised else None
+        a["text"] = alertview.text(a, live.kpis, lang, names)
     return alerts.page_list(mine, lang, page, can_ack=auth.can(ACK))
+
+
+def grid_rows(spec: DrillDown, request: dict[str, Any] | None, query: str | None) -> Any:
+    """One page of raw records from storage for the grid (AG Grid's infinite row model)."""
+    if not request or query is None:
+        return no_update
+    from urllib.parse import parse_qsl
+
+    state = spec.normalise(ViewState.from_query(dict(parse_qsl(query.lstrip("?")))))
+    start = max(0, int(request.get("startRow") or 0))
+    end = max(start + 1, int(request.get("endRow") or start + grid.PAGE_SIZE))
+    span = state.time_range(data.now_ms() * 1_000_000)
+    if span is None:
+        return {"rowData": [], "rowCount": 0}
+    measurement = spec.measurement(state)
+    raw = data.records(measurement, span, where=spec.where(state), limit=end - start, offset=start)
+    rows, _ = grid.rows(raw.frame, state.lang, grid_columns(spec, state), data.source_names())
+    count = start + len(rows) if len(rows) < end - start else None
+    return {"rowData": rows, "rowCount": count}
+
+
+def grid_columns(spec: DrillDown, state: ViewState) -> list[str]:
+    return spec.columns(state) or [
+        c for c in export_columns(spec.measurement(state), state) if c != "source_name"
+    ]
 
 
 def acknowledge(
@@ -208,26 +266,51 @@ def register(app: dash.Dash, spec: DrillDown) -> None:
     def update(*args: Any) -> tuple[Any, ...]:
         values, base = dict(zip(names, args[:-1], strict=True)), args[-1]
         state = state_from_controls(spec, values, base)
-        view = compute_view(spec, state)
+        view = compute_view(spec, state, records=False)
+        _, columns = grid.rows(pd.DataFrame(), state.lang, grid_columns(spec, state))
         return (
             view["history"],
             view["breakdown"],
-            view["rows"],
-            view["columns"],
+            columns,
             view["summary"],
             state.with_(alert="").to_query(),
+            export_href(page, state),
         )
 
     app.callback(
         Output(part(ids.HISTORY), "figure"),
         Output(part(ids.BREAKDOWN), "figure"),
-        Output(part(ids.GRID), "rowData"),
         Output(part(ids.GRID), "columnDefs"),
         Output(part(ids.SUMMARY), "children"),
         Output(part(ids.QUERY), "data"),
+        Output(part(ids.EXPORT), "href"),
         *(Input(ids.control(page, n), "value") for n in names),
         State(part(ids.PAGE_LANG), "data"),
     )(update)
+    app.callback(
+        Output(part(ids.GRID), "getRowsResponse"),
+        Input(part(ids.GRID), "getRowsRequest"),
+        State(part(ids.QUERY), "data"),
+    )(lambda request, query: grid_rows(spec, request, query))
+    app.clientside_callback(
+        _PURGE_GRID_JS,
+        Output(part(ids.GRID), "className"),
+        Input(part(ids.QUERY), "data"),
+        State(part(ids.GRID), "id"),
+        prevent_initial_call=True,
+    )
+
+    def measures(*choice_values: Any) -> tuple[list[dict[str, str]], str]:
+        *values, current, base = choice_values
+        query = {**dict(base or {}), **dict(zip(choice_names, values, strict=True))}
+        state = spec.normalise(
+            ViewState.from_query({k: v or "" for k, v in query.items()} | {"field": current or ""})
+        )
+        lang = state.lang
+        options = [
+            {"label": t(f"field_{m.key}", lang), "value": m.key} for m in spec.measures(state)
+        ]
+        return options, state.field
 
     choice_names = [c.name for c in spec.choices]
 
@@ -239,9 +322,18 @@ def register(app: dash.Dash, spec: DrillDown) -> None:
         Input(ids.control(page, "district"), "value"),
         *(Input(ids.control(page, n), "value") for n in choice_names),
     )(sources)
+    if choice_names:
+        app.callback(
+            Output(ids.control(page, "field"), "options"),
+            Output(ids.control(page, "field"), "value"),
+            *(Input(ids.control(page, n), "value") for n in choice_names),
+            State(ids.control(page, "field"), "value"),
+            State(part(ids.PAGE_LANG), "data"),
+            prevent_initial_call=True,
+        )(measures)
 
     app.clientside_callback(
-        _REPLACE_URL_JS, Output(part(ids.URL_SYNC), "children"), Input(part(ids.QUERY), "data")
+        _PUSH_URL_JS, Output(part(ids.URL_SYNC), "children"), Input(part(ids.QUERY), "data")
     )
     app.callback(
         Output(part(ids.ALERTS), "children"),
@@ -252,13 +344,16 @@ def register(app: dash.Dash, spec: DrillDown) -> None:
     def ack(*args: Any) -> tuple[Any, ...]:
         _, _, _, alert_id, comment, base = args
         value = ctx.triggered[0]["value"] if ctx.triggered else None
-        return acknowledge(ctx.triggered_id, value, alert_id, comment, sanitize.lang(base))
+        result = acknowledge(ctx.triggered_id, value, alert_id, comment, sanitize.lang(base))
+        done = result[2] if result[0] is False and result[2] else no_update
+        return (*result, done)
 
     app.callback(
         Output(part(ids.ACK_MODAL), "is_open"),
         Output(part(ids.ACK_ALERT), "data"),
         Output(part(ids.ACK_FEEDBACK), "children"),
         Output(part(ids.ACK_TEXT), "children"),
+        Output(part(ids.ACK_DONE), "children"),
         Input(ids.ack_open(page, ALL), "n_clicks"),
         Input(part(ids.ACK_SUBMIT), "n_clicks"),
         Input(part(ids.ACK_CANCEL), "n_clicks"),
@@ -266,18 +361,3 @@ def register(app: dash.Dash, spec: DrillDown) -> None:
         State(part(ids.ACK_COMMENT), "value"),
         State(part(ids.PAGE_LANG), "data"),
     )(ack)
-    app.callback(
-        Output(part(ids.GRID), "exportDataAsCsv"),
-        Input(part(ids.EXPORT), "n_clicks"),
-        State(part(ids.QUERY), "data"),
-        prevent_initial_call=True,
-    )(lambda n, query: export(page, n, query))
-
-
-def export(page: str, n_clicks: int | None, query: str | None) -> bool:
-    """Let the grid export its rows as CSV: supervisors and admins only (else 403), audited."""
-    if not n_clicks:
-        return False
-    auth.require(EXPORT)
-    auth.record("export", page, {"view": sanitize.text(query)})
-    return True

@@ -69,6 +69,7 @@ def layout(**query: Any) -> html.Div:
             dcc.Store(id=ids.WALL_LANG, data={"lang": lang, "query": shell}),
             dcc.Store(id=ids.WALL_MAP_KEY, data=""),
             dcc.Store(id=ids.WALL_LAST, data=None),
+            dcc.Store(id=ids.WALL_MAP_FIG, data=None),
             html.Div("", id=ids.WALL_STATUS, className="wall__status"),
             html.Div(
                 [
@@ -168,6 +169,31 @@ def layout(**query: Any) -> html.Div:
         id=ids.WALL,
         className="wall",
     )
+
+
+# The map's fonts and markers are in px inside Plotly: scale them with the root font-size (16 px
+# at 1920×1080, 32 px at 3840×2160) so the map grows with the rest of the wall.
+_SCALE_MAP_JS = """
+function(fig) {
+  if (!fig) { return window.dash_clientside.no_update; }
+  const k = parseFloat(getComputedStyle(document.documentElement).fontSize) / 16;
+  if (Math.abs(k - 1) < 0.01) { return fig; }
+  const out = JSON.parse(JSON.stringify(fig));
+  for (const tr of out.data) {
+    if (tr.marker && tr.marker.size) {
+      tr.marker.size = Array.isArray(tr.marker.size)
+        ? tr.marker.size.map(s => s * k) : tr.marker.size * k;
+    }
+    if (tr.line && tr.line.width) { tr.line.width *= k; }
+  }
+  for (const a of (out.layout.annotations || [])) {
+    if (a.font && a.font.size) { a.font.size *= k; }
+    a.xshift = (a.xshift || 0) * k;
+    a.yshift = (a.yshift || 0) * k;
+  }
+  return out;
+}
+"""
 
 
 class WallView(NamedTuple):
@@ -348,7 +374,7 @@ def register(app: dash.Dash) -> None:
         Output(ids.WALL_ALERTS_TITLE, "children"),
         Output(ids.WALL_STATUS, "children"),
         Output(ids.WALL_STATUS, "className"),
-        Output(ids.WALL_MAP, "figure"),
+        Output(ids.WALL_MAP_FIG, "data"),
         Output(ids.WALL_MAP_KEY, "data"),
         Output(ids.WALL_LAST, "data"),
         Output(ids.WALL_MAP_NOTE, "children"),
@@ -358,3 +384,9 @@ def register(app: dash.Dash) -> None:
         State(ids.WALL_MAP_KEY, "data"),
         State(ids.WALL_LAST, "data"),
     )(refresh)
+    app.clientside_callback(
+        _SCALE_MAP_JS,
+        Output(ids.WALL_MAP, "figure"),
+        Input(ids.WALL_MAP_FIG, "data"),
+        prevent_initial_call=True,
+    )

@@ -151,8 +151,10 @@ class Storage(Protocol):
         *,
         where: TagFilter | None = None,
         limit: int = 1000,
+        offset: int = 0,
     ) -> pd.DataFrame:
-        """Raw points, newest first: columns `time`, the tags, the fields."""
+        """Raw points, newest first: columns `time`, the tags, the fields; `offset` skips that
+        many of the newest first (paging), `limit` 0 means no limit."""
 
     def count(
         self, measurement: str, field: str, time_range: TimeRange, *, where: TagFilter | None = None

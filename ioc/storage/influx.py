@@ -149,20 +149,31 @@ class InfluxStorage:
         *,
         where: TagFilter | None = None,
         limit: int = 1000,
+        offset: int = 0,
     ) -> pd.DataFrame:
-        for window in newest_windows(time_range, limit):
-            frame = self._records(measurement, window, where, limit)
+        if offset < 0:
+            raise ValueError(f"offset must be >= 0, not {offset}")
+        # a page further down needs its window to hold the rows before it too
+        needed = limit + offset if limit > 0 else 0
+        for window in newest_windows(time_range, needed):
+            frame = self._records(measurement, window, where, limit, offset)
             if len(frame) >= limit or window.start_ns == time_range.start_ns:
                 return frame
         raise AssertionError("the last window is the whole range")  # pragma: no cover
 
     def _records(
-        self, measurement: str, time_range: TimeRange, where: TagFilter | None, limit: int
+        self,
+        measurement: str,
+        time_range: TimeRange,
+        where: TagFilter | None,
+        limit: int,
+        offset: int = 0,
     ) -> pd.DataFrame:
         q = (
             f"SELECT * FROM {_measurement(measurement)}"
             f"{influxql.where_clause(time_range, where)}"
             f" ORDER BY time DESC LIMIT {int(limit)}"
+            + (f" OFFSET {int(offset)}" if offset > 0 else "")
         )
         return self._frame(q)
 

@@ -228,10 +228,15 @@ class SqliteStorage:
         *,
         where: TagFilter | None = None,
         limit: int = 1000,
+        offset: int = 0,
     ) -> pd.DataFrame:
-        for window in newest_windows(time_range, limit):
+        if offset < 0:
+            raise ValueError(f"offset must be >= 0, not {offset}")
+        # a page further down needs its window to hold the rows before it too
+        needed = limit + offset if limit > 0 else 0
+        for window in newest_windows(time_range, needed):
             last = window.start_ns == time_range.start_ns
-            frame = self._records(measurement, window, where, limit, last)
+            frame = self._records(measurement, window, where, limit, last, offset)
             if frame is not None:
                 return frame
         raise AssertionError("the last window is the whole range")  # pragma: no cover
@@ -243,16 +248,18 @@ class SqliteStorage:
         where: TagFilter | None,
         limit: int,
         last: bool = True,
+        offset: int = 0,
     ) -> pd.DataFrame | None:
-        """The window's newest points; None (nothing decoded) when fewer than `limit` and not
-        the `last` window."""
+        """The window's newest points after `offset`; None (nothing decoded) when fewer than
+        `limit` and not the `last` window."""
         if limit < 0:
             raise ValueError(f"limit must be >= 0 (0 = no limit), not {limit}")
         bound = sql.params(measurement, time_range, where)
         bound["limit"] = limit or -1  # InfluxQL's LIMIT 0 means no limit
+        bound["offset"] = offset
         query = (
             f"SELECT p.time_ns, s.tags, p.fields {sql.JOIN}{sql.IN_RANGE}{sql.tag_sql(where)}"
-            " ORDER BY p.time_ns DESC, s.tags DESC LIMIT :limit"
+            " ORDER BY p.time_ns DESC, s.tags DESC LIMIT :limit OFFSET :offset"
         )
         with self._reading() as conn:
             rows = conn.execute(query, bound).fetchall()

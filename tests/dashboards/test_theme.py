@@ -20,9 +20,11 @@ def test_aqi_band_colours_match_the_decision():
         assert tuple(int(x) for x in rule.group(1).split(",")) == band.rgb
 
 
-def test_values_are_at_least_24px():
-    sizes = re.findall(r"\.tile__number \{[^}]*font-size: (\d+)px", CSS)
-    assert sizes and min(int(s) for s in sizes) >= 24
+def test_sizes_scale_with_the_viewport():
+    # rem everywhere, the root font-size on the viewport (the browser test measures the pixels)
+    assert re.search(r"html \{ font-size: min\(calc\(100vw / 120\), calc\(100vh / 67\.5\)\)", CSS)
+    sizes = re.findall(r"\.tile__number \{[^}]*font-size: ([\d.]+)rem", CSS)
+    assert sizes and min(float(s) for s in sizes) >= 3.5  # 56 px at 1920×1080
 
 
 def test_no_stylesheet_or_font_points_at_another_host():

@@ -267,6 +267,17 @@ def test_records_newest_first_with_limit_and_all_columns(storage):
     assert list(window["pm25"]) == [4.0, 3.0]  # the range is half-open
 
 
+def test_records_page_with_offset(storage):
+    storage.write([air("a1", "hoa-an", t, float(t)) for t in range(10)])
+    pages = [storage.records("sensor", SPAN, limit=4, offset=o) for o in (0, 4, 8, 12)]
+    assert [list(p["pm25"]) for p in pages[:3]] == [
+        [9.0, 8.0, 7.0, 6.0],
+        [5.0, 4.0, 3.0, 2.0],
+        [1.0, 0.0],
+    ]
+    assert pages[3].empty
+
+
 def test_tag_filter_with_a_list_of_values(storage):
     storage.write([air(f"s{i}", d, i, 1.0) for i, d in enumerate(["hoa-an", "bao-lac", "ha-lang"])])
     assert storage.count("sensor", "pm25", SPAN, where={"district": ["hoa-an", "ha-lang"]}) == 2
