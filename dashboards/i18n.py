@@ -189,6 +189,11 @@ _TEXT: dict[str, tuple[str, str]] = {
     "state": ("Trạng thái", "State"),
     "offline": ("mất kết nối", "offline"),
     "counters": ("Bộ đếm luồng", "Feed counters"),
+    "counters_feed": (
+        "{feed}: nhận {received}, lưu {stored}, từ chối {rejected}",
+        "{feed}: {received} received, {stored} stored, {rejected} rejected",
+    ),
+    "source_id": ("Mã nguồn", "Source id"),
     "deadletters": ("Bản tin bị từ chối", "Rejected messages"),
     "time": ("Thời gian", "Time"),
     "ticket_id": ("Mã hồ sơ", "Ticket"),
@@ -415,7 +420,10 @@ def number(value: float | None, decimals: int, lang: str) -> str:
 
 
 def duration(seconds: float, lang: str) -> str:
-    """A short age: 5 giây / 3 phút / 2 giờ / 4 ngày (en: 5 s / 3 min / 2 h / 4 d)."""
+    """A short age: 5 giây / 3 phút / 2 giờ / 4 ngày (en: 5 s / 3 min / 2 h / 4 d); a negative
+    one (a time ahead of now) keeps its sign, "−2 giờ", never shown as 0."""
+    if seconds < 0 and int(-seconds) > 0:
+        return "−" + duration(-seconds, lang)
     s = max(0, int(seconds))
     if s < 60:
         value, vi, en = s, "giây", "s"

@@ -34,6 +34,8 @@ WALL_MAP_FIG = "wall-map-figure"  # Store: the map as computed, scaled to the sc
 WALL_LAST = "wall-last"  # Store: the last good view, shown again (marked) while live is lost
 WALL_ALERTS_TITLE = "wall-alerts-title"
 WALL_ALERT_COUNTS = "wall-alert-counts"
+WALL_ALERTS_MORE = "wall-alerts-more"  # "và 12 cảnh báo khác": the rows that do not fit
+WALL_MORE_TEXT = "wall-more-text"  # Store: that line's template
 
 
 # -- tiles of the wall screen (one per tile key) ----------------------------------------------

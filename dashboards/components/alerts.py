@@ -16,7 +16,7 @@ from dashboards.i18n import duration, t
 from ioc.alerts.rules import RULES
 from ioc.kpis.registry import KPIS
 
-WALL_ROWS = 6
+WALL_ROWS = 12
 
 
 def alert_page(alert: dict[str, Any]) -> str:
@@ -107,22 +107,56 @@ def wall_list(
     limit: int = WALL_ROWS,
     link: Any = None,
 ) -> list[Any]:
-    """The wall's alert rows (grouped, most urgent first), each linking to its drill-down; the
-    rows beyond `limit` are counted in a last line that stays inside the panel."""
+    """The wall's alert rows (grouped, most urgent first), each linking to its drill-down.
+
+    Each row's class carries how many alerts it stands for (`alert-n-<n>`): the browser hides
+    the rows that do not fit the panel and counts them, with those beyond `limit`, in the line
+    under it (`FIT_ALERTS_JS`), so nothing is ever cut off unseen."""
     if not rows:
         return [html.Div(t("no_alerts", lang), className="alerts__empty")]
     out: list[Any] = []
-    shown = rows if len(rows) <= limit else rows[: limit - 1]
-    for row in shown:
+    for row in rows[:limit]:
         href = link(row) if link else f"/{alert_page(row)}{query}"
         children = _group_children(row, lang) if row.get("group") else _row_children(row, lang)
         cls = _row_class(row) + (" alert--group" if row.get("group") else "")
-        out.append(dcc.Link(children, href=href, className=cls))
-    hidden = rows[len(shown) :]
+        out.append(dcc.Link(children, href=href, className=f"{cls} alert-n-{row.get('n', 1)}"))
+    hidden = sum(int(r.get("n", 1)) for r in rows[limit:])
     if hidden:
-        n = sum(int(r.get("n", 1)) for r in hidden)
-        out.append(html.Div(t("more_alerts", lang, n=n), className="alerts__more"))
+        out.append(html.Div("", className=f"alerts__beyond alert-n-{hidden}", hidden=True))
     return out
+
+
+# Hide the rows that overflow the panel and say how many alerts they hold, in the line below
+# the list (after Dash has put the new rows in the page).
+FIT_ALERTS_JS = """
+function(children, template) {
+  window.requestAnimationFrame(() => {
+    const list = document.getElementById('wall-alerts');
+    const more = document.getElementById('wall-alerts-more');
+    if (!list || !more) { return; }
+    const n = e => parseInt((e.className.match(/alert-n-(\\d+)/) || [0, 1])[1], 10);
+    const rows = [...list.children];
+    const items = rows.filter(e => !e.classList.contains('alerts__beyond'));
+    let hidden = 0;
+    rows.filter(e => e.classList.contains('alerts__beyond')).forEach(e => { hidden += n(e); });
+    const show = () => {
+      more.textContent = hidden ? template.replace('{n}', String(hidden)) : '';
+      more.style.display = hidden ? '' : 'none';
+    };
+    items.forEach(e => { e.style.display = ''; });
+    show();
+    for (let i = items.length - 1; i > 0; i--) {
+      if (items[i].getBoundingClientRect().bottom <= list.getBoundingClientRect().bottom + 0.5) {
+        break;
+      }
+      items[i].style.display = 'none';
+      hidden += n(items[i]);
+      show();
+    }
+  });
+  return window.dash_clientside.no_update;
+}
+"""
 
 
 def page_list(

@@ -71,7 +71,16 @@ def layout(spec: DrillDown, query: dict[str, Any], extra: list[Any] | None = Non
     controls: list[Any] = [
         *filters.time_range(page, state, lang),
         filters.district(page, state, lang),
-        filters.choice(page, "source", t("source", lang), [], state.source, t("all_sources", lang)),
+        filters.choice(
+            page,
+            "source",
+            t("source", lang),
+            [{"label": data.source_names().get(state.source, state.source), "value": state.source}]
+            if state.source
+            else [],
+            state.source,
+            t("all_sources", lang),
+        ),
     ]
     for choice in spec.choices:
         placeholder = "" if choice.default else t(f"all_{choice.name}s", lang)
@@ -146,13 +155,19 @@ def layout(spec: DrillDown, query: dict[str, Any], extra: list[Any] | None = Non
 
 
 def source_options(
-    spec: DrillDown, districts: list[str] | None, choice_values: dict[str, Any]
+    spec: DrillDown,
+    districts: list[str] | None,
+    choice_values: dict[str, Any],
+    current: str | None = None,
 ) -> list[dict[str, str]]:
-    """Sources known to the live state for this page's measurement and filters."""
+    """Sources known to the live state for this page's measurement and filters, by their
+    catalogue names; the chosen one (from a link) is always among them, known or not."""
     query = {k: sanitize.text(v) for k, v in choice_values.items()}
     state = spec.normalise(ViewState.from_query(query))
     districts = sanitize.texts(districts)
+    current = sanitize.text(current)
     live = data.read_live()
+    names = data.source_names()
     readings = live.latest.get(spec.measurement(state), {})
     out = []
     for source, reading in sorted(readings.items()):
@@ -163,7 +178,9 @@ def source_options(
             for c in spec.choices
         ):
             continue
-        out.append({"label": source, "value": source})
+        out.append({"label": names.get(source, source), "value": source})
+    if current and all(o["value"] != current for o in out):
+        out.insert(0, {"label": names.get(current, current), "value": current})
     return out
 
 
@@ -314,13 +331,16 @@ def register(app: dash.Dash, spec: DrillDown) -> None:
 
     choice_names = [c.name for c in spec.choices]
 
-    def sources(districts: list[str] | None, *choice_values: Any) -> list[dict[str, str]]:
-        return source_options(spec, districts, dict(zip(choice_names, choice_values, strict=True)))
+    def sources(districts: list[str] | None, *values: Any) -> list[dict[str, str]]:
+        *choice_values, current = values
+        chosen = dict(zip(choice_names, choice_values, strict=True))
+        return source_options(spec, districts, chosen, current)
 
     app.callback(
         Output(ids.control(page, "source"), "options"),
         Input(ids.control(page, "district"), "value"),
         *(Input(ids.control(page, n), "value") for n in choice_names),
+        State(ids.control(page, "source"), "value"),
     )(sources)
     if choice_names:
         app.callback(

@@ -137,6 +137,15 @@ def layout(**query: Any) -> html.Div:
                                         className="wall__alerts-head",
                                     ),
                                     html.Div(id=ids.WALL_ALERTS, className="alerts"),
+                                    html.Div(
+                                        "",
+                                        id=ids.WALL_ALERTS_MORE,
+                                        className="alerts__more",
+                                        style={"display": "none"},
+                                    ),
+                                    dcc.Store(
+                                        id=ids.WALL_MORE_TEXT, data=t("more_alerts", lang, n="{n}")
+                                    ),
                                 ],
                                 className="wall__section wall__section--alerts",
                             ),
@@ -384,6 +393,13 @@ def register(app: dash.Dash) -> None:
         State(ids.WALL_MAP_KEY, "data"),
         State(ids.WALL_LAST, "data"),
     )(refresh)
+    app.clientside_callback(
+        alert_list.FIT_ALERTS_JS,
+        Output(ids.WALL_ALERTS_MORE, "title"),
+        Input(ids.WALL_ALERTS, "children"),
+        State(ids.WALL_MORE_TEXT, "data"),
+        prevent_initial_call=True,
+    )
     app.clientside_callback(
         _SCALE_MAP_JS,
         Output(ids.WALL_MAP, "figure"),

@@ -132,3 +132,13 @@ def sign_in(dash_duo: Any, name: str, password: str, next_path: str = "/") -> No
 def cookie_header(dash_duo: Any) -> str:
     """The browser's cookies for the app, as a Cookie header (to replay its requests)."""
     return "; ".join(f"{c['name']}={c['value']}" for c in dash_duo.driver.get_cookies())
+
+
+def alert_counts(dash_duo: Any) -> dict[str, int]:
+    """The wall's open alerts per severity, as its count bar shows them."""
+    found = dash_duo.driver.execute_script(
+        "return [...document.querySelectorAll('.alert-count')].map(c => ["
+        "c.className.match(/alert-count--(\\w+)/)[1],"
+        "c.querySelector('.alert-count__n').textContent])"
+    )
+    return {severity: int(n) for severity, n in found or []}

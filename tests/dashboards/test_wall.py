@@ -9,6 +9,7 @@ from dashboards import ids
 from dashboards.tiles import indicator_key, kpi_key
 from ioc.devservices import wait_until
 from tests.dashboards.browser import (
+    alert_counts,
     body_text,
     class_of,
     set_viewport,
@@ -57,22 +58,38 @@ def test_wall002_a_tile_goes_grey_and_says_stale_when_its_feed_stops(
     wait_text(dash_duo, ids.tile_value(TEMP), "19,0")
 
 
-def test_wall003_lost_live_state_greys_every_tile(app, collector, publish, redis_server, dash_duo):
+def test_wall003_lost_live_state_keeps_the_last_known_values_and_alerts_marked(
+    app, collector, publish, redis_server, dash_duo
+):
     publish.sensor("hoa-an", "t-weather-3", "weather", {"temp_c": 20.0}, now_ms())
+    publish.camera("quang-hoa", "t-cam-3", "t-site", now_ms(), queue_m=20.0)
+    wait_until(lambda: "t-cam-3" in collector.kpis.state.seen, timeout=10)
+    publish.send("ioc/status/t-cam-3", "offline")
     dash_duo.start_server(app)
     wait_text(dash_duo, ids.tile_value(TEMP), "20,0")
+    wait_text(dash_duo, ids.WALL_ALERTS, "t-cam-3")
     redis_server.stop()
     try:
         wait_text(dash_duo, ids.WALL_STATUS, "MẤT KẾT NỐI")
-        wait_text(dash_duo, ids.tile_age(TEMP), "MẤT KẾT NỐI")
+        assert "số liệu cuối cùng" in wait_text(dash_duo, ids.WALL_STATUS, "số liệu cuối cùng")
+        age = wait_text(dash_duo, ids.tile_age(TEMP), "số liệu cuối cùng")
+        assert "MẤT KẾT NỐI" in age and "trước" in age  # marked, with its age
+        assert text_of(dash_duo, ids.tile_value(TEMP)).startswith("20,0")  # the last known value
         stale = dash_duo.driver.execute_script(
             "return [...document.querySelectorAll('.tile')]"
             ".map(t => t.classList.contains('tile--stale'))"
         )
         assert stale and all(stale)
-        assert "20,0" not in body_text(dash_duo)  # no old number shown as if fresh
+        # the alerts stay, marked as last known: never "no alerts"
+        assert "t-cam-3" in text_of(dash_duo, ids.WALL_ALERTS)
+        wait_text(dash_duo, ids.WALL_ALERTS_TITLE, "CUỐI CÙNG ĐÃ BIẾT")  # uppercase heading
+        assert "Không có cảnh báo" not in body_text(dash_duo)
+        assert alert_counts(dash_duo)["warning"] == 1
     finally:
         redis_server.start()
+    wait_until(  # live again
+        lambda: "CUỐI CÙNG" not in text_of(dash_duo, ids.WALL_ALERTS_TITLE), timeout=30
+    )
 
 
 def test_wall004_fits_1920x1080_without_scrolling_and_kiosk_hides_chrome(app, collector, dash_duo):
