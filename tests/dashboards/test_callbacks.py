@@ -228,12 +228,13 @@ def test_devices_sources_callback_reads_the_live_state(app, live):
     publish_as_engine(
         live, [reading("camera", "c-1", "ha-lang", now, {"site": "x"}, people=3)], now
     )
-    update.count({"stored:camera": 1})
+    update.count({"stored:camera": 1, "received:camera": 2, "rejected:camera:bad_json": 1})
     live.apply(update)
     with app.server.test_request_context():
         rows, _columns, counters = devices.live_sources(1, {"lang": "en"})
     assert rows[0]["Source (device)"] == "c-1" and rows[0]["District"] == "Ha Lang"
-    assert "stored:camera: 1" in counters
+    assert "Cameras: 2 received, 1 stored, 1 rejected (bad_json 1)" in counters
+    assert rows[0]["Age"].endswith(" s")  # durations in words, not seconds as a number
 
 
 def test_shell_carries_language_kiosk_and_rotation():

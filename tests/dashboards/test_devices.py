@@ -28,4 +28,4 @@ def test_devices001_live_sources_and_feed_filter(app, collector, publish, dash_d
     dash_duo.driver.get(dash_duo.server_url + "/devices?range=1h&feed=status")
     wait_text(dash_duo, GRID, "t-cam-2")
     wait_until(lambda: "t-noise-1" not in text_of(dash_duo, GRID), timeout=10)
-    wait_text(dash_duo, ids.page_part("devices", "counters"), "stored:camera")
+    wait_text(dash_duo, ids.page_part("devices", "counters"), "Camera: nhận 1, lưu 1")

@@ -19,6 +19,7 @@ from ioc.storage.influx import InfluxStorage
 from tests.dashboards.browser import (
     alert_counts,
     set_viewport,
+    text_of,
     wait_body,
     wait_text,
     wait_until,
@@ -188,7 +189,8 @@ def test_wall013_every_tile_opens_its_drill_down_with_that_tiles_data(
     now = now_ms()
     publish.sensor("hoa-an", "t-weather-5", "weather", {"temp_c": 22.5, "rain_mm": 3.5}, now)
     publish.sensor("bao-lac", "t-noise-5", "noise", {"laeq_db": 61.0}, now)
-    publish.sensor("hoa-an", "t-water-5", "water", {"level_cm": 240.0}, now)
+    # a catalogued gauge (its alarm levels make the water tile's value)
+    publish.sensor("thach-an", "water-bac-giang-thach-an", "water", {"level_cm": 240.0}, now)
     dash_duo.start_server(app)
     wait_text(dash_duo, ids.tile_value(TEMP), "22,5")
     tiles = catalogue()
@@ -230,3 +232,23 @@ def test_wall013_every_tile_opens_its_drill_down_with_that_tiles_data(
             timeout=20,
             message=f"{key}: a series on {by_key[key]}",
         )
+
+
+def test_wall014_a_reading_an_hour_ahead_is_dead_lettered_and_the_tile_unchanged(
+    app, collector, publish, live, dash_duo
+):
+    now = now_ms()
+    publish.sensor("hoa-an", "t-weather-f", "weather", {"temp_c": 21.0}, now)
+    dash_duo.start_server(app)
+    wait_text(dash_duo, ids.tile_value(TEMP), "21,0")
+    publish.sensor("hoa-an", "t-weather-f", "weather", {"temp_c": 35.0}, now + 3_600_000)
+    letter = wait_until(
+        lambda: next((d for d in live.deadletters() if d.get("reason") == "future_time"), None),
+        timeout=20,
+        message="a future_time dead letter",
+    )
+    assert "t-weather-f" in letter["topic"]
+    publish.sensor("hoa-an", "t-weather-f", "weather", {"temp_c": 21.5}, now_ms())
+    wait_text(dash_duo, ids.tile_value(TEMP), "21,5")  # the current reading still wins
+    assert "35,0" not in text_of(dash_duo, ids.tile_value(TEMP))
+    assert "SAI GIỜ" not in text_of(dash_duo, ids.tile_age(TEMP))
