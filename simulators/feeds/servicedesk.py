@@ -10,8 +10,9 @@ hours (Mon–Fri 7:30–11:30, 13:30–17:00), the L3/L4 portals and the app at 
 day), the 1022 hotline 24/7 — and is due at 17:00 after its service's legal number of working
 days. Staff then `assign` it (in office hours; hotline operators at once), and `resolve` it in
 office hours (1022 hotline tickets at any hour: the operators work around the clock), on time
-≈ 90 % of the time, or `reject` it (≈ 5 %); ≈ 3 % of resolved tickets are `reopened` and resolved again. Satisfaction is mostly 4–5, lower when late. During a flood the
-flooded district's hotline gets many more calls, mostly disaster reports.
+≈ 90 % of the time, or `reject` it (≈ 5 %); ≈ 3 % of resolved tickets are `reopened` and
+resolved again. Satisfaction is mostly 4–5, lower when late. During a flood the flooded
+district's hotline gets many more calls, mostly disaster reports.
 
 A desk checks in every `interval_s` simulated seconds and says at most one thing: the oldest
 event that has come due, else (perhaps) a new arrival; `step` returns None when it has nothing.
