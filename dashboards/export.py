@@ -20,46 +20,20 @@ from dashboards import auth, data
 from dashboards.drilldown import DrillDown
 from dashboards.urlstate import ViewState
 from ioc.auth.roles import EXPORT
-from ioc.feeds import CAMERA_VEHICLES, SENSOR_KINDS
+from ioc.feeds import SCHEMAS
+from ioc.feeds.schema import COMMON_TAGS
+from ioc.feeds.sensor import SENSOR_KINDS
 from ioc.localtime import LOCAL_TZ
 
 EXPORT_PATH = "/export/<page>.csv"
-_CAMERA = [
-    "interval_s",
-    *(f"vehicles_{v}" for v in CAMERA_VEHICLES),
-    "vehicles_total",
-    "avg_speed_kmh",
-    "occupancy_pct",
-    "queue_m",
-    "people",
-    "events_count",
-    "events_max_severity",
-    "events",
-]
-COLUMNS: Mapping[str, list[str]] = {
-    "sensor": ["district", "source", "kind"],
-    "camera": ["district", "source", "site", *_CAMERA],
-    "servicedesk": [
-        "district",
-        "source",
-        "event",
-        "channel",
-        "service",
-        "ticket_id",
-        "due_ms",
-        "satisfaction",
-    ],
-    "status": ["district", "source", "online"],
-}
-
-
 def columns(measurement: str, state: ViewState) -> list[str]:
-    """The CSV header: local time, the source's name, then the measurement's tags and fields."""
-    base = list(COLUMNS.get(measurement, ["district", "source"]))
-    if measurement == "sensor":
-        kinds = [state.kind] if state.kind in SENSOR_KINDS else list(SENSOR_KINDS)
-        base += list(dict.fromkeys(f for k in kinds for f in SENSOR_KINDS[k]))
-    return ["time", "source_name", *base]
+    """The CSV header: local time, the source's name, then the measurement's tags and fields as
+    its schema declares them (`ioc.feeds.SCHEMAS`; a sensor kind: only that kind's fields)."""
+    schema = SCHEMAS[measurement]
+    names = [f.name for f in schema.fields]
+    if measurement == "sensor" and state.kind in SENSOR_KINDS:
+        names = [n for n in names if n in SENSOR_KINDS[state.kind]]
+    return ["time", "source_name", *COMMON_TAGS, *schema.tags, *names]
 
 
 def _csv_line(values: list[object]) -> str:

@@ -131,6 +131,7 @@ def _kpi_tile(tile: TileSpec, live: LiveData, now_ms: int) -> dict[str, Any]:
         "decimals": decimals(spec.unit),
         "target": spec.target,
         "scopes": len(values),
+        "rated_by_spec": spec.thresholds is not None,
     }
     hint = tile.hint
     status = alert_status(spec.id, live.alerts)
