@@ -68,7 +68,7 @@ def test_wall_refresh_renders_live_values_and_alerts(app, live):
                 "alert_id": "border.queue_long:site:ta-lung-border-gate:1",
                 "raised_ms": now - 60_000,
                 "message_vi": "Hàng chờ tại cửa khẩu Tà Lùng dài 620 m",
-                "message_en": "Queue at Ta Lung border gate is 620 m long",
+                "message_en": "Queue at Tà Lùng border gate is 620 m long",
             }
         ]
     )

@@ -75,7 +75,7 @@ min_duration_s = 600
 severity = "warning"
 description = "The queue at Tà Lùng border gate longer than 500 m for 10 minutes."
 message_vi = "Hàng chờ tại cửa khẩu Tà Lùng dài {value} m"
-message_en = "Queue at Ta Lung border gate is {value} m long"
+message_en = "Queue at Tà Lùng border gate is {value} m long"
 """,
         encoding="utf-8",
     )
