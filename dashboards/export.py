@@ -26,6 +26,8 @@ from ioc.feeds.sensor import SENSOR_KINDS
 from ioc.localtime import LOCAL_TZ
 
 EXPORT_PATH = "/export/<page>.csv"
+
+
 def columns(measurement: str, state: ViewState) -> list[str]:
     """The CSV header: local time, the source's name, then the measurement's tags and fields as
     its schema declares them (`ioc.feeds.SCHEMAS`; a sensor kind: only that kind's fields)."""
