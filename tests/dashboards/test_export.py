@@ -16,6 +16,13 @@ from tests.dashboards.conftest import now_ms
 
 pytestmark = pytest.mark.services
 ROWS = 1_500
+
+
+@pytest.fixture
+def user_role() -> str:
+    return "supervisor"  # exporting is a supervisor's right
+
+
 EXPORT = ids.page_part("environment", ids.EXPORT)
 
 _FETCH_JS = """
