@@ -49,6 +49,7 @@ def ack_callback_body(page: str, alert_id: str, comment: str = "") -> dict[str, 
         {"id": part(ids.ACK_ALERT), "property": "data"},
         {"id": part(ids.ACK_FEEDBACK), "property": "children"},
         {"id": part(ids.ACK_TEXT), "property": "children"},
+        {"id": part(ids.ACK_DONE), "property": "children"},
     ]
     return {
         "output": ".." + "...".join(f"{o['id']}.{o['property']}" for o in outputs) + "..",

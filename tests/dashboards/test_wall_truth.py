@@ -148,6 +148,23 @@ return {value: Math.min(...px('.tile__number')), title: Math.min(...px('.tile__t
 """
 
 
+_LABELS_JS = """
+const boxes = [...document.querySelectorAll('#wall-map .annotation')]
+  .map(a => [a.textContent, a.getBoundingClientRect()]);
+if (boxes.length < 10) { return null; }
+const pairs = [];
+for (let i = 0; i < boxes.length; i++) {
+  for (let j = i + 1; j < boxes.length; j++) {
+    const [ta, a] = boxes[i], [tb, b] = boxes[j];
+    if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) {
+      pairs.push([ta, tb]);
+    }
+  }
+}
+return {labels: boxes.length, pairs: pairs};
+"""
+
+
 def test_wall012_sizes_read_across_the_room_double_at_4k_and_a_laptop_never_scrolls_sideways(
     app, collector, publish, dash_duo
 ):
@@ -164,6 +181,14 @@ def test_wall012_sizes_read_across_the_room_double_at_4k_and_a_laptop_never_scro
     assert hd["value"] >= 56 and hd["title"] >= 24, hd
     assert hd["age"] >= 20 and hd["stale"] >= 20, hd
     assert hd["clipped"] == [], hd
+    labels = wait_until(  # once the map is drawn at its size, no label overlaps another
+        lambda: (
+            (o := dash_duo.driver.execute_script(_LABELS_JS)) is not None and o["pairs"] == [] and o
+        ),
+        timeout=15,
+        message=f"map labels without overlap ({dash_duo.driver.execute_script(_LABELS_JS)})",
+    )
+    assert labels["labels"] >= 10
     assert hd["scroll"][0] <= hd["scroll"][1] and hd["scroll"][2] <= hd["scroll"][3], hd
     set_viewport(dash_duo, 3840, 2160)
     dash_duo.driver.get(dash_duo.server_url + "/?kiosk=1")
