@@ -36,25 +36,25 @@ MARKS: dict[str, tuple[str, str, str]] = {
     "no_data": ("circle-open", "no_data", "○"),
     "stale": ("circle-open", "stale", "○"),
 }
-# Label offsets (x, y in px, anchor) where centres are close: the city and Hòa An, Hạ Lang and
-# Quảng Hòa and Tà Lùng, Trùng Khánh and Bản Giốc, Hà Quảng and Pác Bó.
-DISTRICT_LABEL: dict[str, tuple[int, int, str]] = {
-    "thanh-pho-cao-bang": (10, -20, "left"),
-    "hoa-an": (-12, 20, "right"),
-    "ha-quang": (12, -16, "left"),
-    "ha-lang": (0, -20, "center"),
-    "quang-hoa": (-12, 14, "right"),
-    "thach-an": (-10, -20, "right"),
-    "trung-khanh": (-12, 18, "right"),
-    "nguyen-binh": (0, -22, "center"),
-    "bao-lac": (0, -20, "center"),
-    "bao-lam": (0, -22, "center"),
-}
-PLACE_LABEL: dict[str, tuple[int, int, str]] = {
-    "ban-gioc-waterfall": (0, 20, "center"),
-    "ta-lung-border-gate": (14, -14, "left"),
-    "pac-bo-relic-site": (12, 12, "left"),
-}
+# Labels are placed for the map's size on the 1920×1080 wall (25rem high in a ~612 px column;
+# at 4K everything, labels included, is twice the size, so the same placement holds): each label
+# takes the first of `CANDIDATES` (offsets in px, anchor) where it overlaps no label placed
+# before it and no marker of a district or place, inside the map.
+MAP_W, MAP_H = 612.0, 400.0
+CHAR_W = 0.62  # of the font size: Be Vietnam Pro's mean advance, with diacritics' margin
+CANDIDATES: tuple[tuple[int, int, str], ...] = (
+    (12, 0, "left"),
+    (-12, 0, "right"),
+    (0, 17, "center"),
+    (0, -17, "center"),
+    (12, 15, "left"),
+    (12, -15, "left"),
+    (-12, 15, "right"),
+    (-12, -15, "right"),
+    (0, 32, "center"),
+    (0, -32, "center"),
+)
+SHORT_NAMES = {"thanh-pho-cao-bang": ("TP Cao Bằng", "Cao Bang City")}
 
 
 def _own_place(slug: str) -> bool:
@@ -121,6 +121,54 @@ def _position(
     return centre.lon + radius * math.cos(angle), centre.lat + radius * math.sin(angle)
 
 
+Box = tuple[float, float, float, float]
+
+
+def _to_px(lon: float, lat: float) -> tuple[float, float]:
+    ratio = 1 / math.cos(math.radians(sum(LAT_RANGE) / 2))
+    span_x, span_y = LON_RANGE[1] - LON_RANGE[0], (LAT_RANGE[1] - LAT_RANGE[0]) * ratio
+    scale = min(MAP_W / span_x, MAP_H / span_y)
+    x = MAP_W / 2 + (lon - sum(LON_RANGE) / 2) * scale
+    y = MAP_H / 2 - (lat - sum(LAT_RANGE) / 2) * scale * ratio
+    return x, y
+
+
+def _box(x: float, y: float, text: str, size: int, where: tuple[int, int, str]) -> Box:
+    dx, dy, anchor = where
+    width, height = len(text) * size * CHAR_W, size * 1.45
+    left = {"left": x + dx, "right": x + dx - width, "center": x + dx - width / 2}[anchor]
+    return (left, y - dy - height / 2, left + width, y - dy + height / 2)
+
+
+def _overlap(a: Box, b: Box) -> float:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return w * h if w > 0 and h > 0 else 0.0
+
+
+def place_labels(
+    items: list[tuple[float, float, str, int]],
+) -> list[tuple[tuple[int, int, str], Box]]:
+    """For each (lon, lat, text, font px): the chosen offset and its box (px, y down)."""
+    points = [_to_px(lon, lat) for lon, lat, _, _ in items]
+    markers = [(x - 8, y - 8, x + 8, y + 8) for x, y in points]
+    placed: list[Box] = []
+    out = []
+    for (x, y), (_, _, text, size) in zip(points, items, strict=True):
+        costs = []
+        for where in CANDIDATES:
+            box = _box(x, y, text, size, where)
+            outside = max(0.0, -box[0]) + max(0.0, box[2] - MAP_W)
+            outside += max(0.0, -box[1]) + max(0.0, box[3] - MAP_H)
+            hits = sum(_overlap(box, other) for other in (*placed, *markers))
+            costs.append(hits + 100 * outside)
+        best = CANDIDATES[min(range(len(CANDIDATES)), key=lambda i: (costs[i] > 0, costs[i], i))]
+        box = _box(x, y, text, size, best)
+        placed.append(box)
+        out.append((best, box))
+    return out
+
+
 def _label(x: float, y: float, text: str, where: tuple[int, int, str], size: int) -> dict[str, Any]:
     dx, dy, anchor = where
     return {
@@ -131,6 +179,7 @@ def _label(x: float, y: float, text: str, where: tuple[int, int, str], size: int
         "xshift": dx,
         "yshift": dy,
         "xanchor": anchor,
+        "yanchor": "middle",
         "font": {"size": size, "color": theme.TEXT},
         "bgcolor": "rgba(11,18,32,0.72)",
         "borderpad": 1,
@@ -211,28 +260,21 @@ def figure(
             "hoverinfo": "text",
         }
     )
-    labels = []
+    items: list[tuple[float, float, str, int]] = []
     for d, district in DISTRICTS.items():
         entry = state[d]
-        mark = (
-            MARKS[entry["status"]][2]
-            if entry["status"] in ("warning", "critical", "offline")
-            else ""
-        )
-        text = f"{district_name(d, lang)} {entry['online']}/{entry['total']}"
-        labels.append(
-            _label(district.lon, district.lat, f"{text} {mark}".strip(), DISTRICT_LABEL[d], 15)
-        )
+        bad = entry["status"] in ("warning", "critical", "offline")
+        mark = MARKS[entry["status"]][2] if bad else ""
+        short = SHORT_NAMES.get(d)
+        name = (short[1] if lang == "en" else short[0]) if short else district_name(d, lang)
+        text = f"{name} {entry['online']}/{entry['total']} {mark}".strip()
+        items.append((district.lon, district.lat, text, 15))
     for p in places:
-        labels.append(
-            _label(
-                PLACES[p].lon,
-                PLACES[p].lat,
-                PLACES[p].name_vi,
-                PLACE_LABEL.get(p, (0, 18, "center")),
-                13,
-            )
-        )
+        items.append((PLACES[p].lon, PLACES[p].lat, PLACES[p].name_vi, 13))
+    labels = [
+        _label(lon, lat, text, where, size)
+        for (lon, lat, text, size), (where, _) in zip(items, place_labels(items), strict=True)
+    ]
     mid_lat = sum(LAT_RANGE) / 2
     axis = {"visible": False, "fixedrange": True}
     layout = theme.figure_layout(
