@@ -59,11 +59,11 @@ def test_wall002_a_tile_goes_grey_and_says_stale_when_its_feed_stops(
 
 
 def test_wall003_lost_live_state_keeps_the_last_known_values_and_alerts_marked(
-    app, collector, publish, redis_server, dash_duo
+    app, engine, collector, publish, redis_server, dash_duo
 ):
     publish.sensor("hoa-an", "t-weather-3", "weather", {"temp_c": 20.0}, now_ms())
     publish.camera("quang-hoa", "t-cam-3", "t-site", now_ms(), queue_m=20.0)
-    wait_until(lambda: "t-cam-3" in collector.kpis.state.seen, timeout=10)
+    wait_until(lambda: "t-cam-3" in engine.runner.state.seen, timeout=10)
     publish.send("ioc/status/t-cam-3", "offline")
     dash_duo.start_server(app)
     wait_text(dash_duo, ids.tile_value(TEMP), "20,0")

@@ -103,13 +103,11 @@ def test_wall010_seventy_alerts_counted_grouped_and_nothing_off_screen(app, live
 
 
 def test_wall011_a_stopped_collector_is_named_in_the_status_line_within_10_s(
-    app, settings, dash_duo
+    app, settings, engine, dash_duo
 ):
     storage = InfluxStorage(settings.influx_url, "test", "ioc", settings.influx_bucket)
     live = RedisLiveState(settings.redis_url)
-    collector = Collector(
-        settings, storage, live, kpis=runner_from_settings(settings, live, storage)
-    )
+    collector = Collector(settings, storage, live)
     thread = threading.Thread(target=collector.run, daemon=True)
     thread.start()
     try:
