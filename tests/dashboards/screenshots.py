@@ -1,6 +1,7 @@
 """Take 1920×1080 screenshots of every page with the simulator running (not a test).
 
-    python -m tests.dashboards.screenshots docs/screenshots [--wait-alerts 240] [--size 3840x2160]
+    python -m tests.dashboards.screenshots docs/screenshots [--wait-alerts 240] \
+        [--size 1920x1080 --size 3840x2160 --size 1366x768] [--only wall]
 
 Starts throw-away Mosquitto, InfluxDB and Redis (ioc.devservices), a collector with its KPI
 engine, the simulator (scenario `flood`, started 2.6 simulated hours back so the run is near its
@@ -8,7 +9,8 @@ peak now and the history has a rise to show, then paced by the clock), and the a
 the KPI engine has raised flood alerts and acknowledges one the way a supervisor would; then
 signs in (user `lan`, admin, in a throw-away auth store) through the sign-in page and saves
 it, the wall screen (Vietnamese, English, kiosk), each drill-down and the admin and audit pages
-with headless Chromium. `--size` emulates another screen (names get a `-WxH` suffix).
+with headless Chromium. `--size` (repeatable, one simulation for all) emulates another screen
+(names get a `-WxH` suffix); `--only` takes the pages whose file name contains it.
 It lives with the tests because it wires every package together, as the tests do.
 """
 
@@ -66,10 +68,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
     parser.add_argument("--wait-alerts", type=float, default=240.0)
-    parser.add_argument("--size", default="1920x1080", help="WIDTHxHEIGHT")
+    parser.add_argument(
+        "--size", action="append", help="WIDTHxHEIGHT (repeatable; default 1920x1080)"
+    )
+    parser.add_argument("--only", default="", help="only the pages whose file name has this")
     args = parser.parse_args()
-    width, height = (int(v) for v in args.size.split("x"))
-    suffix = "" if args.size == "1920x1080" else f"-{args.size}"
+    sizes_wanted = args.size or ["1920x1080"]
     args.out.mkdir(parents=True, exist_ok=True)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     stop = threading.Event()
@@ -112,30 +116,38 @@ def main() -> None:
             live.request_ack(first["alert_id"], "lan", "Đã báo Ban chỉ huy PCTT", 0)
             time.sleep(5)
             driver = browser()
-            driver.execute_cdp_cmd(
-                "Emulation.setDeviceMetricsOverride",
-                {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
-            )
             try:
-                driver.get(f"http://127.0.0.1:{PORT}/login")
-                time.sleep(2)
-                driver.save_screenshot(str(args.out / f"login{suffix}.png"))
-                driver.find_element("id", "username").send_keys("lan")
-                driver.find_element("id", "password").send_keys(PASSWORD)
-                driver.find_element("id", "login-submit").click()
-                time.sleep(2)
-                for path, png in PAGES:
-                    name = png.replace(".png", f"{suffix}.png")
-                    driver.get(f"http://127.0.0.1:{PORT}{path}")
-                    time.sleep(6)
-                    sizes = driver.execute_script(
-                        "const d = document.documentElement;"
-                        "return [d.scrollWidth, d.scrollHeight, innerWidth, innerHeight]"
+                for size in sizes_wanted:
+                    width, height = (int(v) for v in size.split("x"))
+                    suffix = "" if size == "1920x1080" else f"-{size}"
+                    driver.execute_cdp_cmd(
+                        "Emulation.setDeviceMetricsOverride",
+                        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
                     )
-                    driver.save_screenshot(str(args.out / name))
-                    print(
-                        f"{name}: page {sizes[0]}×{sizes[1]} in {sizes[2]}×{sizes[3]}", flush=True
-                    )
+                    if size == sizes_wanted[0]:  # one sign-in for every size
+                        driver.get(f"http://127.0.0.1:{PORT}/login")
+                        time.sleep(2)
+                        if not args.only:
+                            driver.save_screenshot(str(args.out / f"login{suffix}.png"))
+                        driver.find_element("id", "username").send_keys("lan")
+                        driver.find_element("id", "password").send_keys(PASSWORD)
+                        driver.find_element("id", "login-submit").click()
+                        time.sleep(2)
+                    for path, png in PAGES:
+                        if args.only and args.only not in png:
+                            continue
+                        name = png.replace(".png", f"{suffix}.png")
+                        driver.get(f"http://127.0.0.1:{PORT}{path}")
+                        time.sleep(6)
+                        sizes = driver.execute_script(
+                            "const d = document.documentElement;"
+                            "return [d.scrollWidth, d.scrollHeight, innerWidth, innerHeight]"
+                        )
+                        driver.save_screenshot(str(args.out / name))
+                        print(
+                            f"{name}: page {sizes[0]}×{sizes[1]} in {sizes[2]}×{sizes[3]}",
+                            flush=True,
+                        )
             finally:
                 driver.quit()
         finally:
