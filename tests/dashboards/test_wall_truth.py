@@ -256,6 +256,8 @@ def test_wall013_every_tile_opens_its_drill_down_with_that_tiles_data(
             timeout=20,
             message=f"{key}: a series on {by_key[key]}",
         )
+    # end with nothing in flight (fonts loaded), so the server stops between requests
+    wait_until(lambda: dash_duo.driver.execute_script("return document.fonts.status") == "loaded")
 
 
 @pytest.mark.skipif(
