@@ -7,7 +7,6 @@ from __future__ import annotations
 import threading
 
 import pytest
-from ioc.kpis.runner import runner_from_settings
 
 from collectors.collector import Collector
 from dashboards import ids
