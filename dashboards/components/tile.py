@@ -131,8 +131,6 @@ def _detail(view: dict[str, Any], lang: str, districts: dict[str, str]) -> str:
         bits.append(str(view["dominant"]).upper().replace("PM25", "PM2.5"))
     if view.get("ok") is not None:
         bits.append(t("online", lang))
-    if view.get("status") == "unrated" and view.get("kpi") and view.get("rated_by_spec"):
-        bits.append(t("unrated", lang))
     return " · ".join(b for b in bits if b)
 
 

@@ -332,9 +332,9 @@ def refresh(
     values, details, ages, classes, hrefs = [], [], [], [], []
     specs = {s.key: s for s in catalogue()}
     for tile_id in tile_ids:
-        key = sanitize.text(tile_id.get("key"))
-        view = views.get(key, {"stale": True, "status": "no_data"})
-        spec = specs.get(key)
+        tile_key = sanitize.text(tile_id.get("key"))
+        view = views.get(tile_key, {"stale": True, "status": "no_data"})
+        spec = specs.get(tile_key)
         hrefs.append(spec.href(view if view.get("scope") else None, keep=query) if spec else "/")
         value, detail, age_children, cls = tiles.render(view, lang, live.districts)
         values.append(value)

@@ -72,8 +72,10 @@ def main() -> None:
         "--size", action="append", help="WIDTHxHEIGHT (repeatable; default 1920x1080)"
     )
     parser.add_argument("--only", default="", help="only the pages whose file name has this")
+    parser.add_argument("--port", type=int, default=PORT, help="the app's loopback port")
     args = parser.parse_args()
     sizes_wanted = args.size or ["1920x1080"]
+    port = args.port
     args.out.mkdir(parents=True, exist_ok=True)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     stop = threading.Event()
@@ -102,7 +104,7 @@ def main() -> None:
         threading.Thread(target=run_simulation, args=(config,), kwargs={"stop": stop}).start()
         app = create_app(settings)
         app.server.extensions["ioc_auth"].users.add("lan", "admin", PASSWORD)
-        server = make_server("127.0.0.1", PORT, app.server, threaded=True)
+        server = make_server("127.0.0.1", port, app.server, threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         try:
             print("waiting for the KPI engine to raise flood alerts …", flush=True)
@@ -125,7 +127,7 @@ def main() -> None:
                         {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
                     )
                     if size == sizes_wanted[0]:  # one sign-in for every size
-                        driver.get(f"http://127.0.0.1:{PORT}/login")
+                        driver.get(f"http://127.0.0.1:{port}/login")
                         time.sleep(2)
                         if not args.only:
                             driver.save_screenshot(str(args.out / f"login{suffix}.png"))
@@ -137,7 +139,7 @@ def main() -> None:
                         if args.only and args.only not in png:
                             continue
                         name = png.replace(".png", f"{suffix}.png")
-                        driver.get(f"http://127.0.0.1:{PORT}{path}")
+                        driver.get(f"http://127.0.0.1:{port}{path}")
                         time.sleep(6)
                         sizes = driver.execute_script(
                             "const d = document.documentElement;"
