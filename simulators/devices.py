@@ -25,6 +25,24 @@ def _status_topic(source_id: str) -> str:
     return f"{TOPIC_ROOT}/{FEEDS['status'].name}/{source_id}"
 
 
+class Topics:
+    """`topic` and `status_topic` of a device dataclass with `feed`, `district`, `source_id`
+    (for the devices the feed generator modules declare themselves)."""
+
+    __slots__ = ()
+    feed: ClassVar[str]
+    district: str
+    source_id: str
+
+    @property
+    def topic(self) -> str:
+        return _topic(self.feed, self.district, self.source_id)
+
+    @property
+    def status_topic(self) -> str:
+        return _status_topic(self.source_id)
+
+
 @dataclass(frozen=True, slots=True)
 class AlarmLevels:
     """Flood alarm levels of a water gauge (báo động 1, 2, 3), in cm on the gauge scale."""

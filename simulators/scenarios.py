@@ -9,6 +9,11 @@ test run and a day-long demo see the same arc.
                   BĐ2 and BĐ3 during the first half of the run and fall back below BĐ1 by 85 %
     border-queue  the Tà Lùng gate jams: queue of several hundred metres, congestion events
     festival      crowds at Bản Giốc (people ×5, crowding events), busier Ngườm Ngao and roads
+    malware-outbreak  several agencies of one district (default the city) hit by one malware:
+                  detections ×10 while the arc lasts, an incident per agency opened in the first
+                  quarter, contained in the second half, resolved near the end
+    portal-outage one district's portal (default Hòa An's) down for 20 minutes: from 40 % of
+                  the run for a sixth of it (the scenario's period is two hours)
 
     get_scenario(name, flood_district=None) -> Scenario
 """
@@ -20,6 +25,9 @@ from dataclasses import dataclass, replace
 from ioc.places import DISTRICTS
 
 NORMAL, FLOOD, BORDER_QUEUE, FESTIVAL = "normal", "flood", "border-queue", "festival"
+MALWARE_OUTBREAK, PORTAL_OUTAGE = "malware-outbreak", "portal-outage"
+DEFAULT_OUTAGE_SITE = "cong-hoa-an"
+OUTAGE_START, OUTAGE_LENGTH = 0.4, 1 / 6
 DEFAULT_FLOOD_DISTRICT = "thanh-pho-cao-bang"
 
 # Flood arc in "alarm stages": 0 = the gauge's usual level, 1 = BĐ1, 2 = BĐ2, 3 = BĐ3.
@@ -47,6 +55,8 @@ class Scenario:
     queue_sites: tuple[str, ...] = ()
     festival_sites: tuple[str, ...] = ()
     busy_sites: tuple[str, ...] = ()  # sites near a festival: people ×2.5
+    outbreak_district: str | None = None
+    outage_sites: tuple[str, ...] = ()  # portal site ids that go down
     period_s: int = 6 * 3600
 
     def arc(self, progress: float) -> float:
@@ -85,6 +95,16 @@ class Scenario:
             return 1.0 + 1.5 * self.arc(progress)
         return 1.0
 
+    def outbreak_hits(self, district: str, progress: float) -> bool:
+        """Whether the malware outbreak is raging in `district` now."""
+        return district == self.outbreak_district and self.arc(progress) > 0.5
+
+    def portal_down(self, site: str, progress: float) -> bool:
+        """Whether the portal `site` is down now (portal-outage)."""
+        return site in self.outage_sites and (
+            OUTAGE_START <= progress < OUTAGE_START + OUTAGE_LENGTH
+        )
+
 
 SCENARIOS: dict[str, Scenario] = {
     s.name: s
@@ -105,6 +125,17 @@ SCENARIOS: dict[str, Scenario] = {
             "festival at Bản Giốc waterfall: crowds ×5, busy roads nearby",
             festival_sites=("ban-gioc-waterfall",),
             busy_sites=("nguom-ngao-cave",),
+        ),
+        Scenario(
+            MALWARE_OUTBREAK,
+            "malware outbreak: several agencies of the city hit, incidents opened and contained",
+            outbreak_district=DEFAULT_FLOOD_DISTRICT,
+        ),
+        Scenario(
+            PORTAL_OUTAGE,
+            "a district's web portal down for 20 minutes",
+            outage_sites=(DEFAULT_OUTAGE_SITE,),
+            period_s=2 * 3600,
         ),
     )
 }
