@@ -1,7 +1,8 @@
 """The source catalogue: what is known of each device and desk beyond its messages.
 
 A TOML file, `[source."<source_id>"]` with `feed`, `district`, `name_vi`, `lat`, `lon`, for a
-camera the `site` it watches, and for a water gauge its flood alarm levels `bd1`, `bd2`, `bd3` (cm).
+camera the `site` it watches, and for a water gauge its flood alarm levels `bd1`, `bd2`, `bd3` (cm);
+`[agency."<slug>"]` with `name_vi` names the agencies of security events.
 The collectors reject (`source_mismatch`) a catalogued source's reading whose feed, district or
 site is not its entry's; the broker's ACL is generated from it (`ioc devices acl`).
 It is configuration, not code: `IOC_SOURCES_FILE` points at the province's own; the default
@@ -65,6 +66,17 @@ def _source(source_id: str, entry: dict[str, object]) -> Source:
         alarm,
         str(entry["site"]) if "site" in entry else None,
     )
+
+
+def load_agencies(path: str | Path | None = None) -> dict[str, str]:
+    """Agency slug -> Vietnamese name, from the catalogue's `[agency."<slug>"]` tables (the
+    `agency` of security events); an agency missing there is shown by its slug."""
+    file = Path(path) if path else DEFAULT_SOURCES_FILE
+    try:
+        document = tomllib.loads(file.read_text(encoding="utf-8"))
+        return {slug: str(e["name_vi"]) for slug, e in document.get("agency", {}).items()}
+    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
+        raise ConfigError("IOC_SOURCES_FILE", str(file), f"cannot read agencies: {exc}") from None
 
 
 def gauge_levels(sources: dict[str, Source]) -> dict[str, GaugeAlarmLevels]:

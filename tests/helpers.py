@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ioc.settings import Settings, load_settings
 from ioc.storage.base import TimeRange
+from simulators.feeds import GENERATORS
 from simulators.publisher import SimConfig, SimResult, run_simulation
 
 if TYPE_CHECKING:
@@ -23,7 +24,8 @@ EVERYTHING = TimeRange(
     int((SIM_START - timedelta(days=1)).timestamp() * 1e9),
     int((datetime.now(UTC) + timedelta(days=2)).timestamp() * 1e9),
 )
-DATA_FEEDS = ("sensor", "camera", "servicedesk")
+# Every feed the simulator generates (status comes from the device connections).
+DATA_FEEDS: tuple[str, ...] = tuple(GENERATORS)
 
 
 def settings_from_env(env: dict[str, str]) -> Settings:

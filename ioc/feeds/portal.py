@@ -37,8 +37,8 @@ SPEC = FeedSpec(
     ),
     name_vi="Cổng thông tin",
     name_en="Web portals",
-    expected_interval_s=60.0,
-    order=5,
+    expected_interval_s=300.0,
+    order=4,
     periodic=True,
     count_fields=("up",),
 )

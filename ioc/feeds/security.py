@@ -48,6 +48,6 @@ SPEC = FeedSpec(
     name_vi="An toàn thông tin",
     name_en="Information security",
     expected_interval_s=900.0,
-    order=4,
+    order=3,
     count_fields=("events", "endpoints_total"),
 )

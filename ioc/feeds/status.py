@@ -17,7 +17,7 @@ SPEC = FeedSpec(
     name_vi="Trạng thái thiết bị",
     name_en="Device status",
     expected_interval_s=3600.0,
-    order=3,
+    order=9,
     topic=("source",),
     count_fields=("online",),
 )

@@ -44,7 +44,7 @@ class Portal(Topics):
     lat: float
     lon: float
     base_ms: float = 300.0
-    interval_s: int = 60
+    interval_s: int = 300
 
 
 _DISTRICT_PORTALS = (  # district, host label, Vietnamese name, lat, lon

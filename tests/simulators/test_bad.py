@@ -17,8 +17,8 @@ from ioc.feeds.sensor import SENSOR_KINDS, SENSOR_VALUE_NAMES
 from ioc.feeds.servicedesk import SERVICEDESK_CHANNELS
 from ioc.places import DISTRICTS
 from simulators import bad, city, rhythm
-from simulators.city import Camera, Device, Sensor
-from simulators.feeds import camera, sensor, servicedesk
+from simulators.city import Device
+from simulators.feeds import GENERATORS, servicedesk
 from simulators.scenarios import get_scenario
 from simulators.schedule import iter_messages
 
@@ -28,11 +28,9 @@ NORMAL = get_scenario("normal")
 
 
 def template(device: Device, rng: random.Random) -> Any:
-    if isinstance(device, Sensor):
-        return sensor.payload(device, T, rng, NORMAL, 0.0)
-    if isinstance(device, Camera):
-        return camera.payload(device, T, rng, NORMAL, 0.0)
-    return servicedesk.bad_template(device, T, rng)
+    """The feed's own bad-message template, through the generator interface every feed has."""
+    module = GENERATORS[device.feed]
+    return module.generator([device]).template(device, T, rng, NORMAL, 0.0)
 
 
 def devices_for(feed: str) -> list[Device]:
@@ -111,6 +109,26 @@ def contract_problem(feed: str, body: Any) -> str | None:
             return "wrong_type"
         if any(e["type"] not in CAMERA_EVENT_TYPES for e in body["events"]):
             return "unknown_event_type"
+    elif feed == "security":
+        if "username" in body:
+            return "unknown_name"
+        if body.get("severity") == "urgent":
+            return "unknown_severity"
+        if type(body.get("severity", "")) is not str:
+            return "wrong_type"
+        if body["event"] == "inventory" and "severity" in body:
+            return "inventory_with_event_field"
+    elif feed == "portal":
+        if "latency_ms" in body:
+            return "unknown_name"
+        if type(body["up"]) is not bool:
+            return "up_as_number"
+        if type(body["response_ms"]) is not float:
+            return "wrong_type"
+        if not 100 <= body["status"] <= 599:
+            return "bad_status"
+        if type(ts) is not int:
+            return "bad_time"
     else:
         if "citizen_name" in body:
             return "unknown_name"
@@ -137,7 +155,7 @@ def test_bad_ratio_is_the_observed_fraction_and_every_kind_shows_up() -> None:
     invalid = [m for m in messages if not m.valid]
     assert 0.09 < len(invalid) / len(messages) < 0.11
     assert Counter(m.reason for m in invalid).keys() == set(bad.REASONS.values())
-    assert {m.feed for m in invalid} == {"sensor", "camera", "servicedesk"}
+    assert {m.feed for m in invalid} == set(GENERATORS)
     assert all(m.data is None for m in invalid)
 
 

@@ -12,6 +12,7 @@ from ioc.feeds.sensor import SENSOR_KINDS
 from ioc.feeds.servicedesk import SERVICEDESK_CHANNELS
 from ioc.places import DISTRICTS, PLACES
 from simulators import city
+from simulators.feeds import GENERATORS
 
 SERVICE_SLUG_RE = re.compile(r"[a-z0-9-]{1,80}")
 
@@ -22,7 +23,11 @@ def test_enough_devices_of_every_kind() -> None:
     assert len(city.DESKS) == 10
     kinds = Counter(s.kind for s in city.SENSORS)
     assert set(kinds) == set(SENSOR_KINDS)
-    assert len(city.all_devices()) == len(city.SENSORS) + len(city.CAMERAS) + len(city.DESKS)
+    declared = [d for m in GENERATORS.values() for d in getattr(m, "DEVICES", ())]
+    assert len(city.all_devices()) == (
+        len(city.SENSORS) + len(city.CAMERAS) + len(city.DESKS) + len(declared)
+    )
+    assert {d.feed for d in city.all_devices()} == set(GENERATORS)
 
 
 def test_every_device_is_addressable() -> None:

@@ -19,9 +19,9 @@ from ioc.devservices import Mosquitto, free_port, wait_until
 from ioc.errors import BrokerError
 from simulators import city
 from simulators.publisher import SimConfig, SimProgress, run_simulation
+from tests.helpers import DATA_FEEDS
 
 START = datetime(2026, 7, 6, 1, 0, tzinfo=UTC)  # Monday 08:00 local: desks are busy
-DATA_FEEDS = ("sensor", "camera", "servicedesk")
 N_DEVICES = len(city.all_devices())
 
 
@@ -137,7 +137,7 @@ def test_devices_are_online_during_the_run_and_offline_after(mosquitto: Mosquitt
     assert set(during.values()) == {b"online"}
     assert set(retained_statuses(mosquitto.url).values()) == {b"offline"}
     assert result.sent["status"] == 2 * N_DEVICES
-    assert 300 <= result.published <= 460  # ≈ rate × duration
+    assert 250 <= result.published <= 460  # ≈ rate × duration (less while devices connect)
 
 
 def test_bad_messages_are_counted_apart(mosquitto: Mosquitto, recorder: Recorder) -> None:
@@ -161,7 +161,7 @@ def test_bad_messages_are_counted_apart(mosquitto: Mosquitto, recorder: Recorder
         "sent": {f: result.sent[f] for f in (*DATA_FEEDS, "status")},
         "bad": result.bad,
     }
-    assert list(line["sent"]) == ["sensor", "camera", "servicedesk", "status"]
+    assert list(line["sent"]) == [*DATA_FEEDS, "status"]
 
 
 def test_rate_is_respected(mosquitto: Mosquitto) -> None:
@@ -175,11 +175,17 @@ def test_rate_is_respected(mosquitto: Mosquitto) -> None:
 
 def test_stop_event_and_ctrl_c_end_the_run_cleanly(mosquitto: Mosquitto) -> None:
     stop = threading.Event()
-    timer = threading.Timer(0.3, stop.set)
-    timer.start()
-    result = run_simulation(SimConfig(mqtt_url=mosquitto.url, rate=500), stop=stop)
-    timer.join()
-    assert not result.interrupted and 0 < result.published < 500
+
+    def stop_once_publishing(progress: SimProgress) -> None:
+        if progress.published > 0:  # the device connections are up and data flows
+            stop.set()
+
+    began = time.monotonic()
+    result = run_simulation(
+        SimConfig(mqtt_url=mosquitto.url, rate=500), stop=stop, progress=stop_once_publishing
+    )
+    assert time.monotonic() - began < 30
+    assert not result.interrupted and 0 < result.published
     assert result.unacked == 0 and result.sent["status"] == 2 * N_DEVICES
 
     calls: list[SimProgress] = []

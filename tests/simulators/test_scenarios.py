@@ -10,7 +10,14 @@ from simulators.scenarios import SCENARIOS, get_scenario
 
 
 def test_known_scenarios() -> None:
-    assert set(SCENARIOS) == {"normal", "flood", "border-queue", "festival"}
+    assert set(SCENARIOS) == {
+        "normal",
+        "flood",
+        "border-queue",
+        "festival",
+        "malware-outbreak",
+        "portal-outage",
+    }
     with pytest.raises(ValueError, match="unknown scenario"):
         get_scenario("earthquake")
 
