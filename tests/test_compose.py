@@ -36,6 +36,7 @@ from collectors.collector import Collector, topic_filters
 from ioc import cli
 from ioc.auth import Auth
 from ioc.devservices import free_port, wait_until
+from ioc.feeds import FEEDS
 from ioc.live.redis import RedisLiveState
 from ioc.mqttauth import render_acl
 from ioc.settings import ENV_PREFIX, Settings, load_settings
@@ -569,9 +570,7 @@ def test_the_acl_lets_each_device_publish_only_its_own_feed_district_and_status(
     for user in ("collector-1", "collector-2"):
         assert by_user.pop(user) == {("read", "ioc/#"), ("write", "ioc/deadletter/#")}
     assert by_user.pop("simulator") == {
-        ("write", "ioc/sensor/#"),
-        ("write", "ioc/camera/#"),
-        ("write", "ioc/servicedesk/#"),
+        ("write", f"ioc/{feed}/#") for feed in FEEDS if FEEDS[feed].has_district
     }
     sources = load_sources()
     assert set(by_user) == set(sources)
