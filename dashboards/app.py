@@ -24,7 +24,7 @@ from dash import Input, Output, State, dcc, html
 
 from dashboards import api, auth, data, export, health, ids, reports
 from dashboards.i18n import LANGS, t
-from dashboards.pages import devices, environment, services, traffic, wall
+from dashboards.pages import devices, environment, security, services, traffic, wall
 from dashboards.reports import REPORT
 from dashboards.urlstate import ViewState
 from ioc.auth.roles import ADMIN, AUDIT
@@ -34,10 +34,13 @@ from ioc.settings import Settings, load_settings
 from ioc.storage import Storage
 
 SECRET_ENV = "IOC_DASHBOARD_SECRET_KEY"
-PAGES = (wall, environment, traffic, services, devices)
+PAGES = (wall, environment, traffic, services, security, devices)
 NAV_PAGES: tuple[tuple[str, str], ...] = (
     ("/", "page_wall"),
-    *((f"/{p.PAGE}", f"page_{p.PAGE}") for p in (environment, traffic, services, devices)),
+    *(
+        (f"/{p.PAGE}", f"page_{p.PAGE}")
+        for p in (environment, traffic, services, security, devices)
+    ),
 )
 ROTATION = [path for path, _ in NAV_PAGES]
 ASSETS = Path(__file__).parent / "assets"

@@ -14,6 +14,7 @@ Dash.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -28,7 +29,7 @@ from ioc.feeds import FEEDS
 from ioc.live import LiveState, open_live_state
 from ioc.model import NS_PER_MS, NS_PER_S, Reading
 from ioc.settings import Settings
-from ioc.sources import Source, load_sources
+from ioc.sources import Source, load_agencies, load_sources
 from ioc.storage import Storage, TimeRange, open_storage
 
 log = logging.getLogger(__name__)
@@ -302,3 +303,16 @@ def iter_records(
             step_ns = max(SLICE_MIN_S * NS_PER_S, step_ns // 2)
         elif len(frame) < SLICE_TARGET_ROWS // 4:
             step_ns *= 2
+
+
+def agency_name(slug: str) -> str:
+    """The Vietnamese name of a security event's agency (source catalogue), else its slug."""
+    return _agencies(backend().settings.sources_file).get(slug, slug) if slug else ""
+
+
+@functools.cache
+def _agencies(path: str | None) -> dict[str, str]:
+    try:
+        return load_agencies(path or None)
+    except ConfigError:
+        return {}

@@ -81,6 +81,7 @@ URL_SYNC = "url-sync"
 ALERTS = "alerts"
 ALERTS_TIMER = "alerts-timer"
 SUMMARY = "summary"
+INCIDENTS = "incidents"  # /security: the incidents of the range with their timeline
 PAGE_LANG = "lang"
 ACK_MODAL = "ack-modal"
 ACK_DONE = "ack-done"  # the confirmation that stays on the page after the dialog closes

@@ -18,7 +18,7 @@ from typing import Any, Literal
 from ioc.feeds import FEEDS
 from ioc.kpis.drilldown import href
 from ioc.kpis.registry import KPIS
-from ioc.kpis.spec import Drilldown, Group, KpiSpec, KpiValue
+from ioc.kpis.spec import GROUPS, Drilldown, Group, KpiSpec, KpiValue
 
 Headline = Literal["scope", "count_ok"]
 PAGES: tuple[str, ...] = ("environment", "traffic", "services", "devices")
@@ -124,5 +124,5 @@ def catalogue() -> list[TileSpec]:
     ]
     city = [tile for tile in kpi_tiles if tile.group == "city"]
     rest = [tile for tile in kpi_tiles if tile.group != "city"]
-    order = {"services": 0, "health": 1}
+    order = {group: i for i, group in enumerate(GROUPS)}
     return city + indicators + sorted(rest, key=lambda tile: order[tile.group])

@@ -1,2 +1,3 @@
 """One module per page: `wall` (`/`) and the drill-downs `environment`, `traffic`, `services`,
-`devices`. Each has `register(app)`, which registers the page and its callbacks on that app."""
+`security`, `devices`. Each has `register(app)`, which registers the page and its callbacks on
+that app."""

@@ -136,7 +136,11 @@ def evaluate(
     transitions: list[AlertTransition] = []
     values = list(values)
     for rule in rules:
-        current = {v.scope: v for v in values if v.value is not None and matches(rule, v)}
+        current = {
+            v.scope: v
+            for v in values
+            if matches(rule, v) and rule.value_of(v.value, v.extra) is not None
+        }
         for scope in sorted(current):
             value = current[scope]
             key = alert_key(rule.id, scope)
@@ -153,8 +157,8 @@ def evaluate(
 def _step(
     rule: AlertRule, prev: AlertState | None, kpi: KpiValue, now_ms: int
 ) -> tuple[AlertState | None, AlertTransition | None]:
-    assert kpi.value is not None
-    value = kpi.value
+    value = rule.value_of(kpi.value, kpi.extra)
+    assert value is not None
     if prev is None or prev.state == "cleared":
         if not rule.raises(value):
             return prev, None

@@ -8,7 +8,9 @@ and whose `extra` matches `match` (e.g. only `feed` sensor or camera). Hysteresi
     below   raise when value < raise_at,  held for min_duration_s; clear when value >= clear_at
 
 so `clear_at` <= `raise_at` for "above" and >= for "below"; between the two the alert keeps its
-state. Messages are `str.format` templates; placeholders: {value} {unit} {scope} {target} (the
+state. With `value_key` the rule compares that number of the value's `extra` instead of the value
+itself (e.g. `critical`, the open critical incidents behind `security.open_incidents`).
+Messages are `str.format` templates; placeholders: {value} {unit} {scope} {target} (the
 scope's name: the gauge, the district…), {raise_at} {clear_at}, and any key of the value's
 `extra` ({band_vi}, {level_cm}…; "?" when absent).
 
@@ -39,7 +41,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ioc.feeds import SEVERITIES
-from ioc.kpis.registry import KPIS
+from ioc.kpis.registry import FORMULA_MODULES, KPIS
 
 Comparison = Literal["above", "below"]
 Severity = Literal["info", "warning", "critical"]
@@ -60,6 +62,7 @@ class AlertRule:
     message_en: str
     match: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     description: str = ""
+    value_key: str = ""
 
     def __post_init__(self) -> None:
         spec = KPIS.get(self.kpi)
@@ -83,6 +86,15 @@ class AlertRule:
             for _, name, _, _ in string.Formatter().parse(template):
                 if name is not None and not name.isidentifier():
                     raise ValueError(f"rule {self.id}: bad placeholder {{{name}}} in {template!r}")
+
+    def value_of(self, value: float | None, extra: Mapping[str, Any]) -> float | None:
+        """The number this rule compares: the KPI value, or `extra[value_key]`."""
+        if not self.value_key:
+            return value
+        number = extra.get(self.value_key)
+        if isinstance(number, bool) or not isinstance(number, int | float):
+            return None
+        return float(number)
 
     def raises(self, value: float) -> bool:
         return value >= self.raise_at if self.comparison == "above" else value < self.raise_at
@@ -259,5 +271,8 @@ DEFAULT_RULES: tuple[dict[str, Any], ...] = (
         "message_en": "Feed {target} only {value} % complete",
     },
 )
+
+# A formula module may declare the default rules of its KPIs beside them (`ALERT_RULES`).
+DEFAULT_RULES += tuple(r for m in FORMULA_MODULES for r in getattr(m, "ALERT_RULES", ()))
 
 RULES: dict[str, AlertRule] = rules_by_id(rule_from_dict(r) for r in DEFAULT_RULES)

@@ -18,7 +18,9 @@ Windows, all ending at the evaluation time `now` (epoch ms):
     now       the state at `now` (backlog, latest level, device online…)
     1h        the last hour, [now - 1 h, now]
     today     the local day so far: from 00:00 Asia/Ho_Chi_Minh (UTC+07:00) to now
+    24h       the rolling 24 hours, [now - 24 h, now]
     7d        the rolling 7 days, [now - 7 × 24 h, now]
+    30d       the rolling 30 days, [now - 30 × 24 h, now]
     nowcast   the hourly VN_AQI: the last 12 clock hours (see ioc.kpis.air)
 
 Every spec also says, as typed data and never as prose to be parsed, what it derives from
@@ -42,12 +44,12 @@ from ioc.localtime import LOCAL_OFFSET_MS
 
 Direction = Literal["higher_is_better", "lower_is_better"]
 Status = Literal["ok", "warning", "critical", "unrated", "no_data"]
-Window = Literal["now", "1h", "today", "7d", "nowcast"]
+Window = Literal["now", "1h", "today", "24h", "7d", "30d", "nowcast"]
 ScopeKind = Literal["province", "district", "site", "source", "feed", "feed_district"]
-Group = Literal["city", "services", "health"]
-GROUPS: tuple[Group, ...] = ("city", "services", "health")
+Group = Literal["city", "services", "security", "health"]
+GROUPS: tuple[Group, ...] = ("city", "services", "security", "health")
 
-WINDOWS: tuple[Window, ...] = ("now", "1h", "today", "7d", "nowcast")
+WINDOWS: tuple[Window, ...] = ("now", "1h", "today", "24h", "7d", "30d", "nowcast")
 HOUR_MS = 3_600_000
 DAY_MS = 24 * HOUR_MS
 PROVINCE = "province"
@@ -118,8 +120,12 @@ def window_start_ms(window: Window, now_ms: int) -> int:
         return now_ms - HOUR_MS
     if window == "today":
         return local_day_start_ms(now_ms)
+    if window == "24h":
+        return now_ms - DAY_MS
     if window == "7d":
         return now_ms - 7 * DAY_MS
+    if window == "30d":
+        return now_ms - 30 * DAY_MS
     if window == "nowcast":
         return hour_start_ms(now_ms) - 11 * HOUR_MS
     raise ValueError(f"unknown window {window!r}; expected one of {WINDOWS}")

@@ -7,10 +7,10 @@ province's portal, the public-service portal, the ten districts' portals and the
 sites — what `ioc probe` checks in production (the same site ids).
 
 Rhythm: nearly every check is up; responses are slower in office hours (×1.6 at 8-10 h and
-14-16 h) and have a heavy tail; one check in ≈ 2,000 times out. Certificates renew every 90 days
-(a site's own phase), except the Sở Nội vụ site, whose certificate has 6-12 days left and keeps
-raising the expiry alert. `portal-outage` (simulators.scenarios) takes one district's portal
-down (connection refused) for 20 minutes.
+14-16 h) and have a heavy tail; one check in ≈ 2,000 times out. Certificates (90 days) renew
+30 days before they expire (a site's own phase), except the Sở Nội vụ site, whose certificate
+has 6-12 days left and keeps raising the expiry alert. `portal-outage` (simulators.scenarios)
+takes one district's portal down (connection refused) for 20 minutes.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from simulators.scenarios import Scenario
 CITY = "thanh-pho-cao-bang"
 TIMEOUT_RATE = 1 / 2000
 CERT_DAYS = 90
+RENEW_CYCLE_DAYS = 60  # renewed 30 days before expiry, as certbot does
 EXPIRING_SITE = "web-so-noi-vu"
 
 
@@ -122,8 +123,8 @@ def tls_days_left(portal: Portal, t: int) -> int:
     day = t // 86_400
     if portal.source_id == EXPIRING_SITE:
         return 6 + day % 7
-    phase = zlib.crc32(portal.source_id.encode()) % CERT_DAYS
-    return CERT_DAYS - (day + phase) % CERT_DAYS
+    phase = zlib.crc32(portal.source_id.encode()) % RENEW_CYCLE_DAYS
+    return CERT_DAYS - (day + phase) % RENEW_CYCLE_DAYS
 
 
 def payload(
