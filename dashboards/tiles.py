@@ -21,9 +21,21 @@ from ioc.kpis.registry import KPIS
 from ioc.kpis.spec import GROUPS, Drilldown, Group, KpiSpec, KpiValue
 
 Headline = Literal["scope", "count_ok"]
-PAGES: tuple[str, ...] = ("environment", "traffic", "services", "devices")
+PAGES: tuple[str, ...] = ("environment", "traffic", "services", "security", "devices")
 
-_DECIMALS_BY_UNIT = {"AQI": 0, "/100": 0, "m": 0, "tickets": 0, "people": 0, "BĐ": 2, "": 0}
+_DECIMALS_BY_UNIT = {
+    "AQI": 0,
+    "/100": 0,
+    "m": 0,
+    "tickets": 0,
+    "people": 0,
+    "BĐ": 2,
+    "": 0,
+    "incidents": 0,
+    "detections": 0,
+    "portals": 0,
+    "ms": 0,
+}
 
 
 @dataclass(frozen=True, slots=True)

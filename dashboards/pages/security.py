@@ -40,7 +40,7 @@ def _measure(schema: Any, name: str, key: str | None = None) -> Measure:
 
 SECURITY_MEASURES = (
     _measure(SECURITY, "events"),
-    Measure("incidents", ("incident_id",), "count", "sự cố"),
+    Measure("incidents", ("incident_id",), "count", "incidents"),
     _measure(SECURITY, "endpoints_reporting"),
     _measure(SECURITY, "agents_outdated"),
 )

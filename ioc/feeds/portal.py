@@ -26,7 +26,7 @@ SPEC = FeedSpec(
             FieldSpec(
                 "tls_days_left",
                 "int",
-                "ngày",
+                "days",
                 "min",
                 "Chứng thư số còn hạn",
                 "Certificate days left",

@@ -34,14 +34,23 @@ SPEC = FeedSpec(
         "security",
         tags=("system", "agency", "event", "severity", "action"),
         fields=(
-            FieldSpec("events", "int", "sự kiện", "sum", "Số sự kiện", "Events"),
+            FieldSpec("events", "int", "events", "sum", "Số sự kiện", "Events"),
             FieldSpec("incident_id", "str", "", "count"),
             FieldSpec("endpoint", "str", "", "count"),
             FieldSpec("threat", "str", "", "count"),
-            FieldSpec("endpoints_total", "int", "máy", "last", "Tổng số máy trạm", "Endpoints"),
-            FieldSpec("endpoints_reporting", "int", "máy", "last", "Máy đang báo cáo", "Reporting"),
             FieldSpec(
-                "agents_outdated", "int", "máy", "last", "Agent chưa cập nhật", "Outdated agents"
+                "endpoints_total", "int", "endpoints", "last", "Tổng số máy trạm", "Endpoints"
+            ),
+            FieldSpec(
+                "endpoints_reporting", "int", "endpoints", "last", "Máy đang báo cáo", "Reporting"
+            ),
+            FieldSpec(
+                "agents_outdated",
+                "int",
+                "endpoints",
+                "last",
+                "Agent chưa cập nhật",
+                "Outdated agents",
             ),
         ),
     ),

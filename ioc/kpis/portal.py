@@ -250,7 +250,7 @@ DOWN = KpiSpec(
     id="portal.down",
     name_vi="Cổng thông tin đang gián đoạn",
     name_en="Portals down",
-    unit="cổng",
+    unit="portals",
     formula="Per site: consecutive failed checks ending at its latest check. Per district and "
     "province: sites with two or more consecutive failed checks.",
     scopes=("province", "district", "source"),
@@ -267,7 +267,7 @@ TLS_EXPIRING = KpiSpec(
     id="portal.tls_expiring",
     name_vi="Chứng thư số sắp hết hạn",
     name_en="Certificates expiring",
-    unit="cổng",
+    unit="portals",
     formula="Per site: 1 when its latest check reported tls_days_left < 14, else 0. Per district "
     "and province: the number of such sites.",
     scopes=("province", "district", "source"),

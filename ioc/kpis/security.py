@@ -311,7 +311,7 @@ OPEN_INCIDENTS = KpiSpec(
     id="security.open_incidents",
     name_vi="Sự cố an toàn thông tin đang mở",
     name_en="Open security incidents",
-    unit="sự cố",
+    unit="incidents",
     formula="Incidents opened (incident_opened) and not yet resolved (incident_resolved), by "
     "incident_id; by severity in extra, with those not yet contained.",
     scopes=("province", "district", "source"),
@@ -328,7 +328,7 @@ MALWARE_TODAY = KpiSpec(
     id="security.malware_today",
     name_vi="Mã độc phát hiện hôm nay",
     name_en="Malware detected today",
-    unit="lượt",
+    unit="detections",
     formula="malware_detected events since local midnight.",
     scopes=("province", "district"),
     windows=("today",),
