@@ -19,13 +19,17 @@ def test_every_registered_kpi_has_its_own_formula_and_folds():
     for spec in KPIS.values():
         assert callable(spec.value_fn), spec.id
         assert spec.folds, spec.id
-    assert set(KpiState().part_names) == {
+    # the state keeps exactly the folds the registered specs declare, and nothing else
+    assert set(KpiState().part_names) == {f.name for s in KPIS.values() for f in s.folds}
+    assert set(KpiState().part_names) >= {
         "servicedesk",
         "air",
         "latest",
         "visitors",
         "received",
         "seen",
+        "incidents",
+        "portal_checks",
     }
 
 
