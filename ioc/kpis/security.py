@@ -5,8 +5,8 @@ Folds over the `security` measurement (ioc.feeds.security):
 - `incidents` — per incident id: its console (source), district, agency, severity and the times
   it was opened, contained and resolved (the first of each event; a redelivered event changes
   nothing). Kept 30 days after its last event.
-- `detections` — malware_detected events per clock hour, keyed by district, console and whether
-  the action handled it (blocked, quarantined, cleaned). Kept 8 days.
+- `detections` — each malware_detected point (console and time): its district and whether the
+  action handled it (blocked, quarantined, cleaned). Kept 8 days.
 - `inventory` — the latest inventory of each EDR console (newest wins).
 
 Definitions (now = the evaluation time):
@@ -47,7 +47,6 @@ from ioc.kpis.spec import (
     scope_source,
     window_start_ms,
 )
-from ioc.kpis.tally import BucketSums
 from ioc.model import Reading
 
 MEASUREMENT = "security"
@@ -132,25 +131,35 @@ INCIDENTS: Fold[Incidents] = Fold(
 )
 
 
-def _add_detection(detections: BucketSums, reading: Reading) -> None:
+# "<source>|<time_ns>" -> [ts_ms, district, source, handled]: one entry per stored point, so a
+# redelivered message (the same point again) is counted once, as storage keeps it once.
+Detections = dict[str, list[Any]]
+
+
+def _add_detection(detections: Detections, reading: Reading) -> None:
     if reading.tags.get("event") != "malware_detected":
         return
-    handled = "1" if reading.tags.get("action") in HANDLED_ACTIONS else "0"
-    key = f"{reading.tags['district']}|{reading.tags['source']}|{handled}"
-    detections.add(key, reading.time_ms)
+    handled = reading.tags.get("action") in HANDLED_ACTIONS
+    key = f"{reading.tags['source']}|{reading.time_ns}"
+    detections[key] = [reading.time_ms, reading.tags["district"], reading.tags["source"], handled]
 
 
-DETECTIONS: Fold[BucketSums] = Fold(
+def _prune_detections(detections: Detections, now_ms: int) -> None:
+    for key in [k for k, d in detections.items() if d[0] < now_ms - DETECTION_LOOKBACK_MS]:
+        del detections[key]
+
+
+DETECTIONS: Fold[Detections] = Fold(
     name="detections",
     measurements=frozenset({MEASUREMENT}),
-    new=lambda: BucketSums(HOUR_MS),
+    new=dict,
     add=fold_each(_add_detection),
-    to_dict=BucketSums.to_dict,
-    from_dict=BucketSums.from_dict,
+    to_dict=dict,
+    from_dict=dict,
     history=(
         HistoryRead(MEASUREMENT, DETECTION_LOOKBACK_MS, where={"event": ("malware_detected",)}),
     ),
-    prune=lambda part, now_ms: part.prune(now_ms - DETECTION_LOOKBACK_MS),
+    prune=_prune_detections,
 )
 
 # console -> [ts_ms, district, agency, total, reporting, outdated]
@@ -246,20 +255,20 @@ def _open_entry() -> dict[str, Any]:
     return {"open": 0, "uncontained": 0, "uncontained_h": 0.0, "ids": []}
 
 
-def detection_kpis(detections: BucketSums, now_ms: int) -> list[KpiValue]:
+def detection_kpis(detections: Detections, now_ms: int) -> list[KpiValue]:
     """security.malware_today (today) and security.blocked_share (today, 7d)."""
     out = []
     windows: tuple[Window, ...] = ("today", "7d")
     for window in windows:
         start = window_start_ms(window, now_ms)
         totals: dict[str, list[int]] = {PROVINCE: [0, 0]}
-        for key in detections.keys():  # noqa: SIM118 (BucketSums is not a dict)
-            district, _source, handled = key.split("|")
-            n = detections.count(key, start, now_ms)
+        for ts, district, _source, handled in detections.values():
+            if not start <= ts <= now_ms:
+                continue
             for scope in _scopes(district):
                 cell = totals.setdefault(scope, [0, 0])
-                cell[0] += n
-                cell[1] += n if handled == "1" else 0
+                cell[0] += 1
+                cell[1] += 1 if handled else 0
         for scope, (n, handled_n) in sorted(totals.items()):
             if window == "today":
                 out.append(make_value(MALWARE_TODAY, scope, "today", n, now_ms, handled=handled_n))

@@ -15,7 +15,7 @@ from ioc.kpis.state import KpiState
 from ioc.model import NS_PER_MS
 from ioc.storage.base import TimeRange
 from ioc.storage.influx import InfluxStorage
-from tests.ioc.kpis import test_servicedesk
+from tests.ioc.kpis import test_portal, test_security, test_servicedesk
 from tests.ioc.kpis.data import camera, frame, ms, sensor, status
 
 NOW = ms(8, 12, 0, 30)
@@ -71,6 +71,10 @@ def data_set():
     out.append(status("tl1", NOW - 10 * MINUTE, online=False, district="quang-hoa"))  # old LWT
     out.append(status("c1", NOW - 10_000, online=False, district="thanh-pho-cao-bang"))  # LWT
     out.append(status("x9", NOW - 5 * MINUTE, online=True))
+    out += test_security.READINGS  # incidents over two days, detections, inventories
+    for i in range(24 * 12):  # a portal checked every 5 minutes for a day, down for 15 minutes
+        at = NOW - i * 5 * MINUTE
+        out.append(test_portal.check("p1", "hoa-an", at, up=not 3 <= i < 6, response_ms=100.0 + i))
     return out
 
 
@@ -118,6 +122,12 @@ def check_not_vacuous(values):
         ("border.queue_m", "site:ta-lung-border-gate", "now"),
         ("devices.online_ratio", "feed:camera", "now"),
         ("feeds.completeness", "feed:sensor", "1h"),
+        ("security.open_incidents", "province", "now"),
+        ("security.mttc_hours", "province", "7d"),
+        ("security.blocked_share", "province", "7d"),
+        ("security.edr_coverage", "province", "now"),
+        ("portal.availability", "province", "24h"),
+        ("portal.response_p95_ms", "source:p1", "24h"),
     ]:
         assert by_key[key]["value"] is not None, key
     assert by_key["devices.online", "source:c1", "now"]["value"] == 0.0  # its Last Will
