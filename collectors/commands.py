@@ -1,4 +1,5 @@
-"""The collectors' `ioc` commands: `ioc collect` and `ioc bench ingest` (see `ioc.cli`)."""
+"""The collectors' `ioc` commands: `ioc collect`, `ioc probe` and `ioc bench ingest` (see
+`ioc.cli`)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from ioc.errors import IocError
 
 def register(cli: Commands) -> None:
     cli.root.command()(collect)
+    cli.root.command()(probe)
     cli.bench.command("ingest")(bench_ingest)
     cli.bench.command("broker-crash")(bench_broker_crash)
     cli.bench.command("fuzz")(bench_fuzz)
@@ -58,6 +60,43 @@ def collect() -> None:
         storage.close()
         live.close()
         logging.getLogger("ioc.collect").info("stopped")
+
+
+def probe(
+    targets: str = typer.Option(
+        ..., "--targets", help="TOML file with one target table per portal"
+    ),
+    interval: float = typer.Option(60.0, "--interval", help="seconds between rounds of checks"),
+    timeout: float = typer.Option(10.0, "--timeout", help="seconds a check may take"),
+    rounds: int = typer.Option(0, "--rounds", help="stop after this many rounds (0: never)"),
+    client_id: str = typer.Option("ioc-prober", "--client-id", help="MQTT client id"),
+) -> None:
+    """Check the portals of a targets file and publish `portal` messages (IOC_MQTT_URL)."""
+    from collectors.probe import Prober, load_targets
+
+    settings = settings_or_exit()
+    try:
+        prober = Prober(
+            settings.mqtt,
+            client_id,
+            load_targets(targets),
+            interval,
+            timeout,
+            on_check=lambda target, body: typer.echo(orjson.dumps({"site": target.site, **body})),
+        )
+    except IocError as exc:
+        fail(str(exc), 2)
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        prober.stop()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        prober.run(rounds or None)
+    except OSError as exc:
+        fail(f"cannot reach the broker at {settings.mqtt.host}:{settings.mqtt.port}: {exc}")
+    logging.getLogger("ioc.probe").info("stopped after %d checks", prober.published)
 
 
 def bench_ingest(
