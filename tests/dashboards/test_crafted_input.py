@@ -113,6 +113,5 @@ def test_callbacks_take_values_of_any_json_type(history_app, value):
             value if not isinstance(value, dict | list) else None,
         ):
             common.acknowledge(trigger, 1, value, value, "vi")
-        wall.refresh(value, value, value, value)
+        wall.refresh(value, value, value, value, value)
         devices.live_sources(value, value)
-        common.export("environment", 0, value)
