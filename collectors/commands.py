@@ -71,19 +71,24 @@ def probe(
     rounds: int = typer.Option(0, "--rounds", help="stop after this many rounds (0: never)"),
     client_id: str = typer.Option("ioc-prober", "--client-id", help="MQTT client id"),
 ) -> None:
-    """Check the portals of a targets file and publish `portal` messages (IOC_MQTT_URL)."""
-    from collectors.probe import Prober, load_targets
+    """Check the portals of a targets file and publish `portal` messages (IOC_MQTT_URL);
+    /metrics, /healthz and /readyz on IOC_METRICS_PORT when it is set."""
+    from collectors.probe import Prober, Target, load_targets
+    from ioc.metrics import ProbeMetrics, new_registry, start_metrics
 
     settings = settings_or_exit()
+    registry = new_registry()
+    probe_metrics = ProbeMetrics(registry)
+
+    def on_check(target: Target, body: dict[str, object]) -> None:
+        probe_metrics.observe(target.site, body)
+        typer.echo(orjson.dumps({"site": target.site, **body}))
+
     try:
         prober = Prober(
-            settings.mqtt,
-            client_id,
-            load_targets(targets),
-            interval,
-            timeout,
-            on_check=lambda target, body: typer.echo(orjson.dumps({"site": target.site, **body})),
+            settings.mqtt, client_id, load_targets(targets), interval, timeout, on_check=on_check
         )
+        metrics = start_metrics(settings, registry, {"broker": prober.broker_probe})
     except IocError as exc:
         fail(str(exc), 2)
 
@@ -96,6 +101,9 @@ def probe(
         prober.run(rounds or None)
     except OSError as exc:
         fail(f"cannot reach the broker at {settings.mqtt.host}:{settings.mqtt.port}: {exc}")
+    finally:
+        if metrics is not None:
+            metrics.close()
     logging.getLogger("ioc.probe").info("stopped after %d checks", prober.published)
 
 

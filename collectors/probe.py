@@ -38,7 +38,7 @@ import orjson
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from ioc.errors import ConfigError
+from ioc.errors import ConfigError, IocError
 from ioc.feeds import SOURCE_ID_RE, TOPIC_ROOT
 from ioc.feeds.portal import ERROR_MAX_LEN, SPEC
 from ioc.model import NS_PER_MS
@@ -192,6 +192,15 @@ class Prober:
         self.client.will_set(self.status_topic, b"offline", qos=1, retain=True)
         self.address = address
         self.published = 0
+        self.connected = threading.Event()
+        self.client.on_connect = lambda *args: self.connected.set()
+        self.client.on_disconnect = lambda *args: self.connected.clear()
+
+    def broker_probe(self) -> str:
+        """For /readyz: raises when the broker connection is down."""
+        if not self.connected.is_set():
+            raise IocError(f"not connected to the broker at {self.address.host}")
+        return f"connected to {self.address.host}:{self.address.port}"
 
     def run(self, rounds: int | None = None) -> None:
         """Probe until `stop()` (or for `rounds` rounds), then say offline and disconnect."""

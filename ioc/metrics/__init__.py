@@ -15,6 +15,7 @@ from ioc.metrics.families import (
     EngineMetrics,
     NotifyMetrics,
     PipelineMetrics,
+    ProbeMetrics,
     new_registry,
 )
 from ioc.metrics.server import (
@@ -33,6 +34,7 @@ __all__ = [
     "NotifyMetrics",
     "PipelineMetrics",
     "Probe",
+    "ProbeMetrics",
     "health_app",
     "live_probe",
     "new_registry",

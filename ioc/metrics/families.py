@@ -195,3 +195,34 @@ class NotifyMetrics:
 
     def __call__(self, channel: str, outcome: str) -> None:
         self.attempts.labels(channel, outcome).inc()
+
+
+class ProbeMetrics:
+    """`ioc probe`: checks made by site and outcome, their response times, checks published."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.checks = Counter(
+            "ioc_probe_checks_total",
+            "Portal checks made, by site and outcome (up, down).",
+            ["site", "outcome"],
+            registry=registry,
+        )
+        self.response = Histogram(
+            "ioc_probe_response_seconds",
+            "Response time of the portal checks that got an answer.",
+            ["site"],
+            buckets=SECONDS_BUCKETS,
+            registry=registry,
+        )
+        self.published = Counter(
+            "ioc_probe_published_total",
+            "Portal messages published to the broker (QoS 1, acknowledged).",
+            registry=registry,
+        )
+
+    def observe(self, site: str, body: Mapping[str, Any]) -> None:
+        self.checks.labels(site, "up" if body.get("up") else "down").inc()
+        response_ms = body.get("response_ms")
+        if isinstance(response_ms, int | float):
+            self.response.labels(site).observe(response_ms / 1000)
+        self.published.inc()

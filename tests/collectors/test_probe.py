@@ -197,3 +197,55 @@ def test_probe_to_availability_kpi(
         collector.stop()
         storage.close()
         live.close()
+
+
+@pytest.mark.services
+def test_ioc_probe_serves_metrics_and_stops_on_sigterm(http_url: str, mosquitto, tmp_path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import urllib.request
+
+    targets = tmp_path / "targets.toml"
+    targets.write_text(
+        f'[[target]]\nsite = "probe-ok"\ndistrict = "hoa-an"\nurl = "{http_url}/ok"\n\n'
+        f'[[target]]\nsite = "probe-error"\ndistrict = "hoa-an"\nurl = "{http_url}/error"\n'
+    )
+    port = free_port()
+    env = {**os.environ, "IOC_MQTT_URL": mosquitto.url, "IOC_METRICS_PORT": str(port)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ioc.cli", "probe", "--targets", str(targets), "--interval", "0.3"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+    def scrape(path: str) -> str:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2) as r:
+                return str(r.read().decode())
+        except OSError:
+            return ""
+
+    try:
+        wait_until(
+            lambda: (
+                'ioc_probe_checks_total{outcome="down",site="probe-error"} 2.0'
+                in scrape("/metrics")
+                or 'ioc_probe_checks_total{outcome="down",site="probe-error"} 3.0'
+                in scrape("/metrics")
+            ),
+            timeout=30,
+            message="the prober's metrics never counted the failed checks",
+        )
+        text = scrape("/metrics")
+        assert 'ioc_probe_checks_total{outcome="up",site="probe-ok"}' in text
+        assert "ioc_probe_response_seconds_bucket" in text and "process_cpu_seconds_total" in text
+        assert "broker" in scrape("/readyz")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, output
+    assert "stopped after" in output
