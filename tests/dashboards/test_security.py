@@ -1,0 +1,92 @@
+"""The information-security drill-down and the wall's "An toàn thông tin" tiles in headless
+Chromium (real MQTT → collector → InfluxDB → KPI engine → Redis)."""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboards import ids
+from dashboards.tiles import kpi_key
+from tests.dashboards.browser import text_of, wait_stored, wait_text, wait_until
+from tests.dashboards.conftest import now_ms
+
+pytestmark = pytest.mark.services
+PAGE = "security"
+GRID = ids.page_part(PAGE, ids.GRID)
+INCIDENTS = ids.page_part(PAGE, ids.INCIDENTS)
+
+
+def incident(publish, console, district, incident_id, event, ts_ms, severity="critical"):
+    publish.send(
+        f"ioc/security/{district}/{console}",
+        {
+            "ts": ts_ms,
+            "system": "edr",
+            "agency": console.removeprefix("edr-"),
+            "event": event,
+            "severity": severity,
+            "incident_id": incident_id,
+            "threat": "Backdoor.Win32.PlugX",
+        },
+    )
+
+
+def test_security001_incidents_timeline_and_wall_tiles(app, collector, publish, dash_duo):
+    now = now_ms()
+    incident(
+        publish,
+        "edr-so-y-te",
+        "thanh-pho-cao-bang",
+        "EDR-TEST-1",
+        "incident_opened",
+        now - 3 * 3_600_000,
+    )
+    incident(
+        publish,
+        "edr-so-y-te",
+        "thanh-pho-cao-bang",
+        "EDR-TEST-1",
+        "incident_contained",
+        now - 3_600_000,
+    )
+    incident(
+        publish,
+        "edr-ubnd-hoa-an",
+        "hoa-an",
+        "EDR-TEST-2",
+        "incident_opened",
+        now - 600_000,
+        severity="high",
+    )
+    publish.send(
+        "ioc/portal/hoa-an/cong-hoa-an",
+        {
+            "ts": now - 60_000,
+            "url": "https://hoaan.caobang.gov.vn/",
+            "up": True,
+            "status": 200,
+            "response_ms": 321.0,
+            "tls_days_left": 9,
+        },
+    )
+    wait_stored(collector, 4)
+    dash_duo.start_server(app)
+    # the wall: the security group's tiles, fed by the engine
+    dash_duo.driver.get(dash_duo.server_url + "/")
+    wait_text(dash_duo, ids.WALL, "An toàn thông tin")
+    tile = ids.tile_value(kpi_key("security.open_incidents"))
+    wait_until(
+        lambda: text_of(dash_duo, tile).strip().startswith("2"),
+        timeout=30,
+        message="the open-incidents tile never showed 2",
+    )
+    # the drill-down: incidents with their timeline, the raw records
+    dash_duo.driver.get(dash_duo.server_url + "/security?range=24h")
+    wait_text(dash_duo, INCIDENTS, "EDR-TEST-1")
+    wait_text(dash_duo, INCIDENTS, "Sở Y tế")  # the agency by its catalogue name
+    wait_text(dash_duo, INCIDENTS, "2 giờ")  # contained two hours after it was opened
+    wait_text(dash_duo, INCIDENTS, "chưa khoanh vùng")  # EDR-TEST-2 is not contained yet
+    wait_text(dash_duo, GRID, "EDR-TEST-2")
+    # the portal view of the same page: its measures are the portal checks'
+    dash_duo.driver.get(dash_duo.server_url + "/security?feed=portal&field=tls_days_left")
+    wait_text(dash_duo, ids.control(PAGE, "field"), "Chứng thư số còn hạn")
