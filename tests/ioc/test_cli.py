@@ -8,6 +8,7 @@ import orjson
 import pytest
 
 from ioc.devservices import free_port
+from tests.helpers import DATA_FEEDS
 
 
 def ioc(*args, env=None, timeout=120):
@@ -65,8 +66,8 @@ def test_simulate_prints_progress_and_ends_with_one_json_line(mosquitto):
     assert done.returncode == 0, done.stderr
     last = orjson.loads(done.stdout.strip().splitlines()[-1])
     assert set(last) == {"sent", "bad"}
-    assert set(last["sent"]) == {"sensor", "camera", "servicedesk", "status"}
-    assert sum(last["sent"][f] for f in ("sensor", "camera", "servicedesk")) + last["bad"] == 400
+    assert set(last["sent"]) == {*DATA_FEEDS, "status"}
+    assert sum(last["sent"][f] for f in DATA_FEEDS) + last["bad"] == 400
     assert last["sent"]["status"] > 0 and last["bad"] > 10
     assert "sent" in done.stderr  # the progress lines
 
