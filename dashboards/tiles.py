@@ -18,7 +18,7 @@ from typing import Any, Literal
 from ioc.feeds import FEEDS
 from ioc.kpis.drilldown import href
 from ioc.kpis.registry import KPIS
-from ioc.kpis.spec import GROUPS, Drilldown, Group, KpiSpec, KpiValue
+from ioc.kpis.spec import Drilldown, Group, KpiSpec, KpiValue
 
 Headline = Literal["scope", "count_ok"]
 PAGES: tuple[str, ...] = ("environment", "traffic", "services", "security", "devices")
@@ -128,13 +128,23 @@ def indicator_key(indicator_id: str) -> str:
     return f"ind:{indicator_id}"
 
 
+# The KPI groups the wall shows. "security" (An toàn thông tin) is not on it yet: its ten tiles do
+# not fit beside the others at 1920×1080 without a new layout; its KPIs are computed, alerted on
+# and shown on /security.
+WALL_GROUPS: tuple[Group, ...] = ("city", "services", "health")
+
+
 def catalogue() -> list[TileSpec]:
     """Every tile in wall order: city KPIs, city indicators, services, health."""
-    kpi_tiles = [TileSpec(kpi_key(s.id), s.group, s.drilldown, kpi=s) for s in KPIS.values()]
+    kpi_tiles = [
+        TileSpec(kpi_key(s.id), s.group, s.drilldown, kpi=s)
+        for s in KPIS.values()
+        if s.group in WALL_GROUPS
+    ]
     indicators = [
         TileSpec(indicator_key(i.id), "city", i.drilldown, indicator=i) for i in INDICATORS
     ]
     city = [tile for tile in kpi_tiles if tile.group == "city"]
     rest = [tile for tile in kpi_tiles if tile.group != "city"]
-    order = {group: i for i, group in enumerate(GROUPS)}
+    order = {group: i for i, group in enumerate(WALL_GROUPS)}
     return city + indicators + sorted(rest, key=lambda tile: order[tile.group])

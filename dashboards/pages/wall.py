@@ -22,9 +22,8 @@ from dashboards.i18n import duration, t
 from dashboards.links import alert_href
 from dashboards.snapshot import build_snapshot, clock_time
 from dashboards.status import health
-from dashboards.tiles import TileSpec, catalogue
+from dashboards.tiles import WALL_GROUPS, TileSpec, catalogue
 from dashboards.urlstate import ViewState
-from ioc.kpis.spec import GROUPS
 
 PATH = "/"
 REFRESH_MS = 1000
@@ -63,7 +62,7 @@ def layout(**query: Any) -> html.Div:
     lang = state.lang
     shell = ViewState(lang=lang, kiosk=state.kiosk, rotate=state.rotate).to_query()
     specs = catalogue()
-    groups = {g: [s for s in specs if s.group == g] for g in GROUPS}
+    groups = {g: [s for s in specs if s.group == g] for g in WALL_GROUPS}
     return html.Div(
         [
             dcc.Interval(id=ids.WALL_TIMER, interval=REFRESH_MS),
@@ -161,13 +160,6 @@ def layout(**query: Any) -> html.Div:
                                 lang,
                                 shell,
                                 "tiles--services",
-                            ),
-                            _section(
-                                t("group_security", lang),
-                                groups["security"],
-                                lang,
-                                shell,
-                                "tiles--security",
                             ),
                             _section(
                                 t("group_health", lang),

@@ -56,7 +56,7 @@ SPEC = FeedSpec(
     ),
     name_vi="An toàn thông tin",
     name_en="Information security",
-    expected_interval_s=900.0,
+    expected_interval_s=3600.0,  # consoles speak on events and report an inventory hourly
     order=3,
     count_fields=("events", "endpoints_total"),
 )

@@ -45,6 +45,7 @@ PAGES = (
     ("/environment?kind=water&field=level_cm", "environment.png"),
     ("/traffic?field=queue_m", "traffic.png"),
     ("/services?range=7d", "services.png"),
+    ("/security?range=24h", "security.png"),
     ("/devices?range=1h", "devices.png"),
     ("/admin", "admin.png"),
     ("/audit", "audit.png"),
