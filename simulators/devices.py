@@ -53,7 +53,7 @@ class AlarmLevels:
 
 
 @dataclass(frozen=True, slots=True)
-class Sensor:
+class Sensor(Topics):
     """An environmental sensor. `urban` (0 rural … 1 city centre) scales traffic pollution."""
 
     feed: ClassVar[str] = "sensor"
@@ -73,20 +73,12 @@ class Sensor:
     alarm: AlarmLevels | None = None
 
     @property
-    def topic(self) -> str:
-        return _topic(self.feed, self.district, self.source_id)
-
-    @property
-    def status_topic(self) -> str:
-        return _status_topic(self.source_id)
-
-    @property
     def value_names(self) -> tuple[str, ...]:
         return self.names or SENSOR_KINDS[self.kind]
 
 
 @dataclass(frozen=True, slots=True)
-class Camera:
+class Camera(Topics):
     """A traffic/crowd camera reporting counts per interval. `profile` picks its daily rhythm:
     urban, border (a border gate), tourist, road. `size` scales its volumes; `crowd_warn`/
     `crowd_crit` are the people counts that raise a crowding event (0 = never)."""
@@ -105,14 +97,6 @@ class Camera:
     crowd_warn: int = 0
     crowd_crit: int = 0
 
-    @property
-    def topic(self) -> str:
-        return _topic(self.feed, self.district, self.source_id)
-
-    @property
-    def status_topic(self) -> str:
-        return _status_topic(self.source_id)
-
 
 @dataclass(frozen=True, slots=True)
 class Service:
@@ -127,7 +111,7 @@ class Service:
 
 
 @dataclass(frozen=True, slots=True)
-class ServiceDesk:
+class ServiceDesk(Topics):
     """A district's one-stop desk (bộ phận một cửa). `dossiers_per_day`: dossiers on a working
     day over all channels but the hotline; `hotline_per_day`: 1022 tickets per day."""
 
@@ -142,14 +126,6 @@ class ServiceDesk:
     online_share: float  # share of dossiers arriving online (L3/L4 portal or app)
     services: tuple[Service, ...]
     interval_s: int = 30
-
-    @property
-    def topic(self) -> str:
-        return _topic(self.feed, self.district, self.source_id)
-
-    @property
-    def status_topic(self) -> str:
-        return _status_topic(self.source_id)
 
 
 class Device(Protocol):
