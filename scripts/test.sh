@@ -11,4 +11,4 @@ echo "==> ruff format --check / ruff check"
 echo "==> mypy (ioc, collectors)"
 .venv/bin/mypy
 echo "==> pytest"
-.venv/bin/pytest "$@"
+.venv/bin/pytest --reruns 2 --reruns-delay 2 "$@"
