@@ -127,8 +127,14 @@ def test_malware_outbreak_opens_incidents_alerts_and_the_mean_time_to_contain(en
         assert system.alerts("security.critical_incident"), "no critical-incident alert"
         opened = [i for i, t in incidents.items() if "incident_opened" in t]
         still_open = [i for i in opened if "incident_resolved" not in incidents[i]]
-        open_kpi = system.kpi("security.open_incidents", "province", "now")
-        assert open_kpi is not None and open_kpi["value"] == len(still_open)
+        wait_until(
+            lambda: (
+                (v := system.kpi("security.open_incidents", "province", "now")) is not None
+                and v["value"] == len(still_open)
+            ),
+            timeout=60,
+            message=f"open incidents never {len(still_open)}",
+        )
         everything = TimeRange(0, 2**62)
         stored = system.storage.records("security", everything, where={"event": "incident_opened"})
         assert set(stored["incident_id"]) == set(opened)
@@ -193,8 +199,8 @@ def test_hostile_free_text_is_stored_exactly_and_adds_no_point_field_or_tag(env,
         client.disconnect()
         client.loop_stop()
         everything = TimeRange(0, 2**62)
-        rows = wait_until(
-            lambda: (f := system.storage.records("security", everything)).shape[0] and f,
+        (rows,) = wait_until(
+            lambda: (f := system.storage.records("security", everything)).shape[0] > 0 and [f],
             timeout=30,
             message="the security event was not stored",
         )
@@ -214,8 +220,8 @@ def test_hostile_free_text_is_stored_exactly_and_adds_no_point_field_or_tag(env,
             "threat",
         }
         assert row["district"] == "ha-lang"  # not the forged "ha-lang events=9" series
-        checks = wait_until(
-            lambda: (f := system.storage.records("portal", everything)).shape[0] and f,
+        (checks,) = wait_until(
+            lambda: (f := system.storage.records("portal", everything)).shape[0] > 0 and [f],
             timeout=30,
             message="the portal check was not stored",
         )
