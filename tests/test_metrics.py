@@ -173,4 +173,11 @@ def test_metrics_count_what_was_stored_and_rejected_and_readiness_follows_influx
 
 
 def _field(feed: str) -> str:
-    return {"sensor": "pm25", "camera": "occupancy_pct"}[feed]
+    """A field many stored readings of the feed carry (security: the inventories, sent first)."""
+    special = {
+        "sensor": "pm25",
+        "camera": "occupancy_pct",
+        "security": "endpoints_total",
+        "portal": "up",
+    }
+    return special[feed]
