@@ -307,7 +307,12 @@ def iter_records(
 
 def agency_name(slug: str) -> str:
     """The Vietnamese name of a security event's agency (source catalogue), else its slug."""
-    return _agencies(backend().settings.sources_file).get(slug, slug) if slug else ""
+    return agency_names().get(slug, slug) if slug else ""
+
+
+def agency_names() -> dict[str, str]:
+    """Agency slug -> Vietnamese name (source catalogue)."""
+    return _agencies(backend().settings.sources_file)
 
 
 @functools.cache

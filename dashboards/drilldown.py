@@ -186,7 +186,9 @@ def compute_view(
     error = hist.error
     if records:
         raw = data.records(measurement, span, where=where)
-        rows, columns = grid.rows(raw.frame, lang, spec.columns(state), data.source_names())
+        rows, columns = grid.rows(
+            raw.frame, lang, spec.columns(state), data.source_names(), data.agency_names()
+        )
         bits.append(
             t(
                 "rows_shown",

@@ -72,7 +72,7 @@ def grid(grid_id: str, file_name: str, lang: str = "vi", *, paged: bool = False)
 
 def header(column: str, lang: str) -> str:
     """A column's label: a known field or tag from the translation table, else its name."""
-    for key in (f"field_{column}", column):
+    for key in (f"field_{column}", f"col_{column}", column):
         if key in TEXT:
             return t(key, lang)
     return column
@@ -87,7 +87,16 @@ def _cell(value: Any) -> Any:
 
 
 TIME_FORMAT = {"vi": "%d/%m/%Y %H:%M:%S", "en": "%Y-%m-%d %H:%M:%S"}
-_LABELLED = {"kind": "kind", "event": "event", "channel": "channel"}
+# Coded values shown by their label: column -> the i18n key prefixes tried in turn.
+_LABELLED = {
+    "kind": ("kind",),
+    "event": ("event", "sec_event"),
+    "channel": ("channel",),
+    "severity": ("severity",),
+    "action": ("sec_action",),
+    "system": ("sec_system",),
+}
+_YES_NO = {"online": ("online", "offline"), "up": ("portal_up", "portal_down")}
 
 
 def local_times(values: pd.Series, lang: str, unit: str | None = None) -> list[str | None]:
@@ -97,9 +106,11 @@ def local_times(values: pd.Series, lang: str, unit: str | None = None) -> list[s
     return [None if pd.isna(t) else t.strftime(fmt) for t in times]
 
 
-def _label(prefix: str, value: Any, lang: str) -> Any:
-    key = f"{prefix}_{value}"
-    return t(key, lang) if key in TEXT else value
+def _label(prefixes: tuple[str, ...], value: Any, lang: str) -> Any:
+    for prefix in prefixes:
+        if f"{prefix}_{value}" in TEXT:
+            return t(f"{prefix}_{value}", lang)
+    return value
 
 
 def rows(
@@ -107,9 +118,11 @@ def rows(
     lang: str,
     columns: list[str] | None = None,
     names: dict[str, str] | None = None,
+    agencies: dict[str, str] | None = None,
 ) -> tuple[list, list]:
     """(rowData, columnDefs) from a storage frame: local date-times (also for `due_ms`), names
-    instead of slugs (district, source from the catalogue, place, kind, event, channel)."""
+    instead of slugs (district, source and agency from the catalogue, place) and words instead
+    of codes (kind, event, channel, severity, action, online, up)."""
     order = columns or ([] if frame.empty else list(frame.columns))
     defs = [{"field": c, "headerName": header(c, lang)} for c in order]
     if frame.empty:
@@ -122,15 +135,18 @@ def rows(
         frame["district"] = [district_name(str(d), lang) if d else "" for d in frame["district"]]
     if "source" in frame and names:
         frame["source"] = [names.get(str(v), v) for v in frame["source"]]
+    if "agency" in frame and agencies:
+        frame["agency"] = [agencies.get(str(v), v) for v in frame["agency"]]
     if "site" in frame:
         frame["site"] = [place_name(str(v)) if isinstance(v, str) else v for v in frame["site"]]
-    for column, prefix in _LABELLED.items():
+    for column, prefixes in _LABELLED.items():
         if column in frame:
-            frame[column] = [_label(prefix, v, lang) for v in frame[column]]
-    if "online" in frame:
-        frame["online"] = [
-            None if pd.isna(v) else t("online" if v else "offline", lang) for v in frame["online"]
-        ]
+            frame[column] = [_label(prefixes, v, lang) for v in frame[column]]
+    for column, (yes, no) in _YES_NO.items():
+        if column in frame:
+            frame[column] = [
+                None if pd.isna(v) else t(yes if v else no, lang) for v in frame[column]
+            ]
     if not columns:
         frame = frame.dropna(axis=1, how="all")
         order = list(frame.columns)

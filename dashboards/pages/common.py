@@ -218,7 +218,9 @@ def grid_rows(spec: DrillDown, request: dict[str, Any] | None, query: str | None
         return {"rowData": [], "rowCount": 0}
     measurement = spec.measurement(state)
     raw = data.records(measurement, span, where=spec.where(state), limit=end - start, offset=start)
-    rows, _ = grid.rows(raw.frame, state.lang, grid_columns(spec, state), data.source_names())
+    rows, _ = grid.rows(
+        raw.frame, state.lang, grid_columns(spec, state), data.source_names(), data.agency_names()
+    )
     count = start + len(rows) if len(rows) < end - start else None
     return {"rowData": rows, "rowCount": count}
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from dashboards import ids
+from ioc.kpis.drilldown import drilldown_href
+from ioc.kpis.registry import KPIS
 from tests.dashboards.browser import wait_stored, wait_text
 from tests.dashboards.conftest import now_ms
 
@@ -79,3 +81,41 @@ def test_security001_incidents_timeline_and_the_portal_view(app, collector, publ
     # the portal view of the same page: its measures are the portal checks'
     dash_duo.driver.get(dash_duo.server_url + "/security?feed=portal&field=tls_days_left")
     wait_text(dash_duo, ids.control(PAGE, "field"), "Chứng thư số còn hạn")
+
+
+def portal_check(publish, district, site, ts_ms, up=True, **fields):
+    publish.send(f"ioc/portal/{district}/{site}", {"ts": ts_ms, "up": up, **fields})
+
+
+def test_security002_a_portal_tiles_link_shows_the_portals_raw_checks(
+    app, collector, publish, dash_duo
+):
+    """The wall's portal tiles link to `/security?feed=portal…` (their KPI's drill-down): the
+    grid shows the checks — site by name, up in words, HTTP status, response time."""
+    now = now_ms()
+    url = "https://hoaan.caobang.gov.vn/"
+    portal_check(publish, "hoa-an", "cong-hoa-an", now - 120_000, url=url, status=200,
+                 response_ms=321.5, tls_days_left=40)  # fmt: skip
+    portal_check(publish, "hoa-an", "cong-hoa-an", now - 60_000, up=False, url=url,
+                 error="connect timeout")  # fmt: skip
+    incident(publish, "edr-so-y-te", "thanh-pho-cao-bang", "EDR-T-9", "incident_opened", now)
+    wait_stored(collector, 3)
+    dash_duo.start_server(app)
+    link = drilldown_href(KPIS["portal.availability"])
+    assert "feed=portal" in link
+    dash_duo.driver.get(dash_duo.server_url + link)
+    wait_text(dash_duo, GRID, "Cổng TTĐT Hòa An")  # the site by its catalogue name
+    grid = wait_text(dash_duo, GRID, "321.5")  # response time
+    assert "hoạt động" in grid and "gián đoạn" in grid  # up, in words
+    assert "200" in grid and "connect timeout" in grid
+    assert "Thời gian phản hồi" in grid and "Lỗi" in grid  # headers in Vietnamese
+    assert "EDR-T-9" not in grid  # the portal view shows the portal feed only
+    # a site's own link (the alert of one portal) narrows the grid to that site
+    value = {"scope": "source:cong-hoa-an"}
+    dash_duo.driver.get(dash_duo.server_url + drilldown_href(KPIS["portal.down"], value))
+    wait_text(dash_duo, GRID, "connect timeout")
+    # the security view's grid: agency, event and severity in words
+    dash_duo.driver.get(dash_duo.server_url + drilldown_href(KPIS["security.open_incidents"]))
+    grid = wait_text(dash_duo, GRID, "EDR-T-9")
+    assert "Sở Y tế" in grid and "Mở sự cố" in grid and "NGHIÊM TRỌNG" in grid
+    assert "Cổng TTĐT Hòa An" not in grid

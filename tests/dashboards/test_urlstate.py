@@ -37,3 +37,23 @@ def test_long_ranges_read_from_the_rollups_are_offered():
         assert state.range == name and state.to_query() == f"?range={name}"
         span = state.time_range(10**18)
         assert span is not None and span.end_ns - span.start_ns == days * 86400 * 10**9
+
+
+def test_every_kpi_link_opens_a_view_that_keeps_each_of_its_filters():
+    """A KPI's drill-down filter (`ioc.kpis` data) must be one the page understands: a
+    parameter the page drops or normalises away (`view=portals`, `range=6h`, a field of another
+    feed) opens another view than the tile promises — e.g. an empty portal grid."""
+    from dataclasses import fields
+
+    from dashboards.pages import devices, environment, security, services, traffic
+    from ioc.kpis.registry import KPIS
+
+    pages = {f"/{m.PAGE}": m.SPEC for m in (devices, environment, security, services, traffic)}
+    known = {f.name for f in fields(ViewState)}
+    for kpi in KPIS.values():
+        params = dict(kpi.drilldown.params)
+        assert set(params) <= known, (kpi.id, params)
+        state = pages[kpi.drilldown.page].normalise(ViewState.from_query(params))
+        for key, value in params.items():
+            got = getattr(state, key)
+            assert (",".join(got) if isinstance(got, tuple) else got) == value, (kpi.id, key)
