@@ -128,6 +128,10 @@ _TEXT: dict[str, tuple[str, str]] = {
         "{n} places with many overdue tickets",
     ),
     "group_traffic.congestion_high": ("{n} điểm ùn tắc", "{n} congested sites"),
+    "group_traffic.congestion_severe": (
+        "{n} điểm ùn tắc nghiêm trọng",
+        "{n} severely congested sites",
+    ),
     "group_feeds.completeness_low": (
         "{n} luồng dữ liệu thiếu bản tin",
         "{n} feeds missing readings",

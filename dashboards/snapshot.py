@@ -84,7 +84,7 @@ def _kpi_data_ms(spec: KpiSpec, scope: str, live: LiveData) -> int | None:
 
 
 def _worst(spec: KpiSpec, values: list[dict[str, Any]]) -> dict[str, Any]:
-    higher_better = spec.thresholds is not None and spec.thresholds.direction == "higher_is_better"
+    higher_better = spec.direction == "higher_is_better"
 
     def rank(v: dict[str, Any]) -> tuple[int, float]:
         number = v.get("value")
@@ -94,21 +94,26 @@ def _worst(spec: KpiSpec, values: list[dict[str, Any]]) -> dict[str, Any]:
     return min(values, key=rank)
 
 
-def alert_status(kpi_id: str, alerts: list[dict[str, Any]]) -> str:
-    """A KPI tile's status from the one threshold definition, the alert rules: the most severe
-    open alert of a rule watching the KPI ("ok" when none; "unrated" when no rule watches it)."""
-    rules = {r.id for r in RULES.values() if r.kpi == kpi_id}
-    if not rules:
-        return "unrated"
+def _alert_kpi(alert: dict[str, Any]) -> str:
+    rule = RULES.get(str(alert.get("rule", "")))
+    return str(alert.get("kpi") or (rule.kpi if rule else ""))
+
+
+def alert_status(kpi_id: str, alerts: list[dict[str, Any]], values: list[dict[str, Any]]) -> str:
+    """A KPI tile's status from the one threshold definition, the alert rules the engine runs:
+    the most severe open alert of a rule watching the KPI; else "ok" when one of its values is
+    watched by a rule (the engine judged it by the alerts, `ioc.alerts.status`); else
+    "unrated"."""
     severities = {
         str(a.get("severity"))
         for a in alerts
-        if a.get("rule") in rules and a.get("state") in alertview.OPEN
+        if a.get("state") in alertview.OPEN and _alert_kpi(a) == kpi_id
     }
     for severity in ("critical", "warning"):
         if severity in severities:
             return severity
-    return "ok"
+    rated = any(v.get("status") in ("ok", "warning", "critical") for v in values)
+    return "ok" if rated or severities else "unrated"
 
 
 def _other_window(spec: KpiSpec, window: str, scope: str, live: LiveData) -> dict[str, Any]:
@@ -131,10 +136,9 @@ def _kpi_tile(tile: TileSpec, live: LiveData, now_ms: int) -> dict[str, Any]:
         "decimals": decimals(spec.unit),
         "target": spec.target,
         "scopes": len(values),
-        "rated_by_spec": spec.thresholds is not None,
     }
     hint = tile.hint
-    status = alert_status(spec.id, live.alerts)
+    status = alert_status(spec.id, live.alerts, values)
     if not values:
         data_ms = _kpi_data_ms(spec, "province", live)
         return out | {"value": None, "status": "no_data", "data_ms": data_ms, "empty": "no_kpi"}

@@ -1,4 +1,5 @@
-"""Alerts: rules as data (`rules`) and the pure state machine that runs them (`engine`).
+"""Alerts: rules as data (`rules`), the pure state machine that runs them (`engine`) and the
+status of a KPI value they give (`status`: the one threshold definition).
 
 The caller (collector or dashboard data module) evaluates the rules against the KPI values of
 `ioc.kpis`, keeps the states in the live state and writes the transitions to storage
@@ -7,6 +8,7 @@ The caller (collector or dashboard data module) evaluates the rules against the 
 
 from ioc.alerts.engine import AlertState, AlertTransition, Evaluation, ack, evaluate
 from ioc.alerts.rules import RULES, AlertRule, load_rules
+from ioc.alerts.status import rate, value_status
 
 __all__ = [
     "RULES",
@@ -17,4 +19,6 @@ __all__ = [
     "ack",
     "evaluate",
     "load_rules",
+    "rate",
+    "value_status",
 ]

@@ -10,6 +10,8 @@ and whose `extra` matches `match` (e.g. only `feed` sensor or camera). Hysteresi
 so `clear_at` <= `raise_at` for "above" and >= for "below"; between the two the alert keeps its
 state. With `value_key` the rule compares that number of the value's `extra` instead of the value
 itself (e.g. `critical`, the open critical incidents behind `security.open_incidents`).
+These rules are the one threshold definition: a KPI value's status (ok, warning, critical) is
+that of the open alerts of the rules watching it (ioc.alerts.status), never the spec's own.
 Messages are `str.format` templates; placeholders: {value} {unit} {scope} {target} (the
 scope's name: the gauge, the district…), {raise_at} {clear_at}, and any key of the value's
 `extra` ({band_vi}, {level_cm}…; "?" when absent).
@@ -225,6 +227,21 @@ DEFAULT_RULES: tuple[dict[str, Any], ...] = (
         "severity": "warning",
         "message_vi": "Ùn tắc tại {target}: {value}/100",
         "message_en": "Congestion at {target}: {value}/100",
+    },
+    {
+        "id": "traffic.congestion_severe",
+        "description": "A camera site severely congested (index 85/100 or more) for 5 minutes; "
+        "clears below 75.",
+        "kpi": "traffic.congestion",
+        "window": "now",
+        "scopes": ["site:*"],
+        "comparison": "above",
+        "raise_at": 85,
+        "clear_at": 75,
+        "min_duration_s": 300,
+        "severity": "critical",
+        "message_vi": "Ùn tắc nghiêm trọng tại {target}: {value}/100",
+        "message_en": "Severe congestion at {target}: {value}/100",
     },
     {
         "id": "device.offline",

@@ -4,7 +4,9 @@ evaluates every KPI and alert rule and publishes the result to the live state.
 - `add(readings)` — called by the collector pipeline with each batch it has stored;
 - `tick(now_ms)` — applies acknowledgements queued in the live state (CLI, dashboard),
   keeps the history rollups current (`ioc.storage.rollups`, when given a keeper), computes the
-  KPI values, steps the alert state machine, writes alert transitions to storage
+  KPI values, steps the alert state machine, gives each value its status from the alert states
+  (`ioc.alerts.status`: the rules are the one threshold definition), writes alert transitions
+  to storage
   (the audit trail; kept and retried while storage is down) and sets KPI values and alert states
   in the live state (skipped while it is down: the next tick catches up);
 - `rebuild(now_ms)` — at start, folds the history path (storage reads listed by
@@ -33,6 +35,7 @@ from ioc.alerts.engine import (
     states_to_dict,
 )
 from ioc.alerts.rules import RULES, AlertRule, load_rules
+from ioc.alerts.status import rate
 from ioc.errors import IocError, LiveStateError, StorageError, StorageRejected
 from ioc.kpis.city import GaugeAlarmLevels
 from ioc.kpis.spec import DAY_MS, KpiValue
@@ -133,6 +136,7 @@ class KpiRunner:
             self.state.prune(now_ms)
             self.alerts = prune_cleared(self.alerts, now_ms - CLEARED_KEPT_MS)
             self._last_prune_ms = now_ms
+        self.values = rate(self.rules, self.alerts, self.values)
         for transition in transitions:
             log.info("alert %s %s (%s)", transition.alert_id, transition.state, transition.scope)
         self._write_audit([t.to_reading() for t in transitions])

@@ -22,7 +22,6 @@ from ioc.kpis.spec import (
     Drilldown,
     KpiSpec,
     KpiValue,
-    Thresholds,
     hour_start_ms,
     make_value,
     scope_source,
@@ -166,7 +165,6 @@ VN_AQI: KpiSpec = KpiSpec(
     group="city",
     drilldown=Drilldown("/environment", {"kind": "air", "field": "pm25"}),
     target=50.0,
-    thresholds=Thresholds("lower_is_better", warning=101.0, critical=151.0),
     value_fn=aqi_values,
     folds=(AIR,),
 )

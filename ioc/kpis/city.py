@@ -22,7 +22,6 @@ from ioc.kpis.spec import (
     Drilldown,
     KpiSpec,
     KpiValue,
-    Thresholds,
     Window,
     make_value,
     scope_site,
@@ -265,7 +264,6 @@ WATER_LEVEL: KpiSpec = KpiSpec(
     group="city",
     drilldown=Drilldown("/environment", {"kind": "water", "field": "level_cm"}),
     target=0.0,
-    thresholds=Thresholds("lower_is_better", warning=1.0, critical=2.0),
     value_fn=lambda ctx: water_kpis(ctx.part(LATEST), ctx.gauges, ctx.now_ms),
     folds=(LATEST,),
 )
@@ -289,7 +287,6 @@ CONGESTION: KpiSpec = KpiSpec(
     group="city",
     drilldown=Drilldown("/traffic", {"field": "occupancy_pct"}),
     target=25.0,
-    thresholds=Thresholds("lower_is_better", warning=50.0, critical=75.0),
     value_fn=lambda ctx: traffic_kpis(ctx.part(LATEST), ctx.now_ms),
     folds=(LATEST,),
 )
@@ -323,7 +320,6 @@ BORDER_QUEUE: KpiSpec = KpiSpec(
     group="city",
     drilldown=Drilldown("/traffic", {"site": "ta-lung-border-gate", "field": "queue_m"}),
     target=100.0,
-    thresholds=Thresholds("lower_is_better", warning=300.0, critical=500.0),
     value_fn=lambda ctx: [border_queue_kpi(ctx.part(LATEST), ctx.now_ms)],
     folds=(LATEST,),
 )

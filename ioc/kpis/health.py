@@ -28,7 +28,6 @@ from ioc.kpis.spec import (
     Drilldown,
     KpiSpec,
     KpiValue,
-    Thresholds,
     make_value,
     scope_feed,
     scope_source,
@@ -272,7 +271,7 @@ DEVICE_ONLINE: KpiSpec = KpiSpec(
     group="health",
     drilldown=Drilldown(_HEALTH),
     target=1.0,
-    thresholds=Thresholds("higher_is_better", warning=1.0, critical=1.0),
+    direction="higher_is_better",
     value_fn=lambda ctx: only("devices.online", _devices(ctx)),
     folds=(SEEN,),
 )
@@ -290,7 +289,7 @@ ONLINE_RATIO: KpiSpec = KpiSpec(
     group="health",
     drilldown=Drilldown(_HEALTH),
     target=100.0,
-    thresholds=Thresholds("higher_is_better", warning=95.0, critical=80.0),
+    direction="higher_is_better",
     value_fn=lambda ctx: only("devices.online_ratio", _devices(ctx)),
     folds=(SEEN,),
 )
@@ -309,7 +308,7 @@ COMPLETENESS: KpiSpec = KpiSpec(
     group="health",
     drilldown=Drilldown(_HEALTH, {"field": "readings"}),
     target=100.0,
-    thresholds=Thresholds("higher_is_better", warning=95.0, critical=80.0),
+    direction="higher_is_better",
     value_fn=lambda ctx: completeness_kpis(ctx.part(RECEIVED), ctx.part(SEEN).values(), ctx.now_ms),
     folds=(RECEIVED, SEEN),
 )

@@ -39,7 +39,6 @@ from ioc.kpis.spec import (
     Drilldown,
     KpiSpec,
     KpiValue,
-    Thresholds,
     Window,
     make_value,
     scope_district,
@@ -226,7 +225,7 @@ AVAILABILITY = KpiSpec(
     group="security",
     drilldown=Drilldown("/security", {"feed": "portal", "field": "up", "range": "24h"}),
     target=99.5,
-    thresholds=Thresholds("higher_is_better", warning=99.0, critical=95.0),
+    direction="higher_is_better",
     value_fn=lambda ctx: availability_kpis(ctx.part(CHECKS), ctx.now_ms),
     folds=(CHECKS,),
 )
@@ -242,7 +241,6 @@ RESPONSE_P95 = KpiSpec(
     group="security",
     drilldown=Drilldown("/security", {"feed": "portal", "field": "response_ms", "range": "24h"}),
     target=1000.0,
-    thresholds=Thresholds("lower_is_better", warning=2000.0, critical=5000.0),
     value_fn=lambda ctx: response_kpis(ctx.part(TIMES), ctx.now_ms),
     folds=(TIMES,),
 )
@@ -259,7 +257,6 @@ DOWN = KpiSpec(
     group="security",
     drilldown=Drilldown("/security", {"feed": "portal", "field": "up", "range": "24h"}),
     target=0.0,
-    thresholds=Thresholds("lower_is_better", warning=1.0, critical=2.0),
     value_fn=lambda ctx: _latest(ctx, "portal.down"),
     folds=(LATEST,),
 )
@@ -276,7 +273,6 @@ TLS_EXPIRING = KpiSpec(
     group="security",
     drilldown=Drilldown("/security", {"feed": "portal", "field": "tls_days_left"}),
     target=0.0,
-    thresholds=Thresholds("lower_is_better", warning=1.0, critical=3.0),
     value_fn=lambda ctx: _latest(ctx, "portal.tls_expiring"),
     folds=(LATEST,),
 )

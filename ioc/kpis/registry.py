@@ -2,10 +2,11 @@
 from it and the KPI state keeps the folds its specs declare.
 
 Each formula module declares its own specs next to their formulas (`SPECS`: names, unit,
-formula in words, scopes, windows, typed metadata, target, thresholds, `value_fn` and `folds`):
+formula in words, scopes, windows, typed metadata, target, direction, `value_fn` and `folds`):
 `servicedesk.py` (public services), `air.py` (VN_AQI), `city.py` (water, traffic, visitors,
 border queue), `security.py` (EDR/SOC), `portal.py` (web portals) and `health.py` (devices,
-completeness). Targets and thresholds are first proposals, to be agreed with the province.
+completeness). Targets are first proposals, to be agreed with the province; thresholds are
+the alert rules' (ioc.alerts.rules), the one definition of warning and critical.
 Percentages are 0–100.
 """
 

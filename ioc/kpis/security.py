@@ -40,7 +40,6 @@ from ioc.kpis.spec import (
     Drilldown,
     KpiSpec,
     KpiValue,
-    Thresholds,
     Window,
     make_value,
     scope_district,
@@ -329,7 +328,6 @@ OPEN_INCIDENTS = KpiSpec(
     group="security",
     drilldown=_drill(field="incidents"),
     target=0.0,
-    thresholds=Thresholds("lower_is_better", warning=1.0, critical=5.0),
     value_fn=lambda ctx: [v for v in _incidents(ctx) if v.id == "security.open_incidents"],
     folds=(INCIDENTS,),
 )
@@ -360,7 +358,7 @@ BLOCKED_SHARE = KpiSpec(
     group="security",
     drilldown=_drill(event="malware_detected", range="7d"),
     target=99.0,
-    thresholds=Thresholds("higher_is_better", warning=95.0, critical=90.0),
+    direction="higher_is_better",
     value_fn=lambda ctx: [v for v in _detections(ctx) if v.id == "security.blocked_share"],
     folds=(DETECTIONS,),
 )
@@ -377,7 +375,7 @@ EDR_COVERAGE = KpiSpec(
     group="security",
     drilldown=_drill(event="inventory", field="endpoints_reporting"),
     target=98.0,
-    thresholds=Thresholds("higher_is_better", warning=95.0, critical=90.0),
+    direction="higher_is_better",
     value_fn=lambda ctx: coverage_kpis(ctx.part(INVENTORY), ctx.now_ms),
     folds=(INVENTORY,),
 )
@@ -394,7 +392,6 @@ MTTC = KpiSpec(
     group="security",
     drilldown=_drill(field="incidents", range="7d"),
     target=2.0,
-    thresholds=Thresholds("lower_is_better", warning=4.0, critical=8.0),
     value_fn=lambda ctx: [v for v in _incidents(ctx) if v.id == "security.mttc_hours"],
     folds=(INCIDENTS,),
 )
@@ -411,7 +408,6 @@ MTTR = KpiSpec(
     group="security",
     drilldown=_drill(field="incidents", range="7d"),
     target=12.0,
-    thresholds=Thresholds("lower_is_better", warning=24.0, critical=48.0),
     value_fn=lambda ctx: [v for v in _incidents(ctx) if v.id == "security.mttr_hours"],
     folds=(INCIDENTS,),
 )

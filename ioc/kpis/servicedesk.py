@@ -39,7 +39,6 @@ from ioc.kpis.spec import (
     Drilldown,
     KpiSpec,
     KpiValue,
-    Thresholds,
     Window,
     make_value,
     scope_district,
@@ -279,7 +278,7 @@ ON_TIME_RATE: KpiSpec = KpiSpec(
     group="services",
     drilldown=Drilldown(_SERVICES, {"event": "resolved"}),
     target=95.0,
-    thresholds=Thresholds("higher_is_better", warning=90.0, critical=80.0),
+    direction="higher_is_better",
     value_fn=lambda ctx: _windowed(
         ctx,
         ON_TIME_RATE,
@@ -307,7 +306,6 @@ AVG_HANDLING_HOURS: KpiSpec = KpiSpec(
     group="services",
     drilldown=Drilldown(_SERVICES, {"event": "resolved"}),
     target=24.0,
-    thresholds=Thresholds("lower_is_better", warning=72.0, critical=120.0),
     value_fn=lambda ctx: _windowed(
         ctx, AVG_HANDLING_HOURS, lambda s: (s.avg_handling_hours, {"handled": s.handled})
     ),
@@ -340,7 +338,6 @@ OVERDUE: KpiSpec = KpiSpec(
     group="services",
     drilldown=Drilldown(_SERVICES),
     target=0.0,
-    thresholds=Thresholds("lower_is_better", warning=1.0, critical=10.0),
     value_fn=lambda ctx: _now(ctx, OVERDUE, lambda s: s.overdue),
     folds=(TICKETS,),
 )
@@ -357,7 +354,7 @@ ONLINE_SHARE: KpiSpec = KpiSpec(
     group="services",
     drilldown=Drilldown(_SERVICES, {"event": "received"}),
     target=50.0,
-    thresholds=Thresholds("higher_is_better", warning=30.0, critical=10.0),
+    direction="higher_is_better",
     value_fn=lambda ctx: _windowed(
         ctx,
         ONLINE_SHARE,
@@ -377,7 +374,7 @@ SATISFACTION: KpiSpec = KpiSpec(
     group="services",
     drilldown=Drilldown(_SERVICES, {"event": "resolved", "field": "satisfaction"}),
     target=4.5,
-    thresholds=Thresholds("higher_is_better", warning=4.0, critical=3.0),
+    direction="higher_is_better",
     value_fn=lambda ctx: _windowed(
         ctx, SATISFACTION, lambda s: (s.satisfaction, {"rated": s.rated})
     ),

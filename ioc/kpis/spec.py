@@ -28,9 +28,12 @@ Every spec also says, as typed data and never as prose to be parsed, what it der
 (`Drilldown`: the page and the filter that page opens with; `ioc.kpis.drilldown.drilldown_href`
 turns it and a value's scope into a link).
 
-Status from thresholds: for a lower-is-better KPI a value *reaching* a threshold has that status
-(AQI >= 151 is critical); for a higher-is-better KPI a value *falling below* it does (on-time
-rate < 80 % is critical). The alert rules use the same reading of "above" and "below".
+A spec holds no thresholds: the one threshold definition is the alert rules (ioc.alerts.rules).
+A spec says only which way is good (`direction`: which of several values is the worst). A
+value is made here with status `unrated` (`no_data` without a number); the KPI engine then
+judges it by the alert states of the rules watching it (`ioc.alerts.status.rate`): `critical`
+or `warning` while such an alert is open for its scope, `ok` when rules watch it and none is
+open, `unrated` when no rule watches it.
 """
 
 from __future__ import annotations
@@ -132,37 +135,6 @@ def window_start_ms(window: Window, now_ms: int) -> int:
 
 
 @dataclass(frozen=True, slots=True)
-class Thresholds:
-    """Where a value turns warning and critical, and which way is good.
-
-    lower_is_better: value >= warning -> warning, value >= critical -> critical.
-    higher_is_better: value < warning -> warning, value < critical -> critical.
-    """
-
-    direction: Direction
-    warning: float
-    critical: float
-
-    def __post_init__(self) -> None:
-        worse = (
-            self.critical >= self.warning
-            if self.direction == "lower_is_better"
-            else self.critical <= self.warning
-        )
-        if not worse:
-            raise ValueError(f"critical {self.critical} is not worse than warning {self.warning}")
-
-    def status(self, value: float) -> Status:
-        if self.direction == "lower_is_better":
-            if value >= self.critical:
-                return "critical"
-            return "warning" if value >= self.warning else "ok"
-        if value < self.critical:
-            return "critical"
-        return "warning" if value < self.warning else "ok"
-
-
-@dataclass(frozen=True, slots=True)
 class Derives:
     """What a KPI is computed from: the feeds (= measurements) it reads and, when it reads a part
     of one, the sensor `kind`, the camera `site` and the `fields`. `note` says in words what else
@@ -211,7 +183,8 @@ class Drilldown:
 @dataclass(frozen=True, slots=True)
 class KpiSpec:
     """One KPI, documented: names, unit, formula, scopes, windows, what it derives from, its wall
-    group and drill-down, target and thresholds — and its own compute function `value_fn`
+    group and drill-down, target and which way is good (`direction`; its thresholds are the alert
+    rules watching it, never here) — and its own compute function `value_fn`
     (the values at `ctx.now_ms`) with the state it folds over, `folds` (Home Assistant's entity
     descriptions with their `value_fn` are the model)."""
 
@@ -226,7 +199,7 @@ class KpiSpec:
     group: Group
     drilldown: Drilldown
     target: float | None = None
-    thresholds: Thresholds | None = None
+    direction: Direction = "lower_is_better"
     value_fn: Callable[[KpiContext], Iterable[KpiValue]] | None = field(default=None, compare=False)
     folds: tuple[Fold[Any], ...] = ()
 
@@ -238,13 +211,8 @@ class KpiSpec:
             raise ValueError(f"KPI {self.id}: needs at least one scope and one window")
         if self.group not in GROUPS:
             raise ValueError(f"KPI {self.id}: unknown group {self.group!r}; expected {GROUPS}")
-
-    def status(self, value: float | None) -> Status:
-        if value is None:
-            return "no_data"
-        if self.thresholds is None:
-            return "unrated"
-        return self.thresholds.status(value)
+        if self.direction not in ("higher_is_better", "lower_is_better"):
+            raise ValueError(f"KPI {self.id}: unknown direction {self.direction!r}")
 
 
 RESERVED_KEYS = frozenset({"id", "scope", "window", "value", "unit", "ts", "status"})
@@ -313,11 +281,13 @@ def make_value(
     ts_ms: int,
     **extra: Any,
 ) -> KpiValue:
-    """A KpiValue of `spec`, its status judged by the spec's thresholds."""
+    """A KpiValue of `spec`, not yet judged: status `unrated` (`no_data` without a number). The
+    KPI engine judges it by the alert rules (`ioc.alerts.status.rate`)."""
     if window not in spec.windows:
         raise ValueError(f"KPI {spec.id} is not defined for window {window!r}")
     kind = scope_kind(scope)
     if kind not in spec.scopes:
         raise ValueError(f"KPI {spec.id} is not defined for scope {scope!r}")
     number = None if value is None else float(value)
-    return KpiValue(spec.id, scope, window, number, spec.unit, ts_ms, spec.status(number), extra)
+    status: Status = "no_data" if number is None else "unrated"
+    return KpiValue(spec.id, scope, window, number, spec.unit, ts_ms, status, extra)

@@ -78,7 +78,7 @@ SECTIONS: tuple[Section, ...] = (
         "Giao thông",
         (
             Column("name", "Điểm", "text"),
-            Column("congestion_hours", "Số giờ ùn tắc (chỉ số ≥ 50)"),
+            Column("congestion_hours", "Số giờ ùn tắc (đạt ngưỡng cảnh báo)"),
             Column("max_index", "Chỉ số ùn tắc cao nhất", "dec1"),
             Column("hours", "Số giờ có dữ liệu"),
         ),

@@ -12,8 +12,9 @@ Sections (one XLSX sheet each, one HTML section each):
   worst hourly VN_AQI (hour-end NowCast values, see ioc.report.replay); the worst hour.
 - water — per gauge: the highest stored level, the highest alarm level it reached (BĐ1–3) and
   the hours ending at or above each level.
-- traffic — per camera site: hours whose hour-end congestion index reached the KPI's warning
-  threshold, the worst index; the Tà Lùng border queue: longest, mean, hours over 500 m.
+- traffic — per camera site: hours whose hour-end congestion index met the raise condition of
+  an alert rule watching `traffic.congestion` (the one threshold definition), the worst index;
+  the Tà Lùng border queue: longest, mean, hours over 500 m.
 - visitors — per visitor site: people counted in the period (`tourism.visitors`' hourly sums).
 - devices — per feed and district: availability = mean of the hour-end `devices.online_ratio`.
 - alerts — every alert with a transition in the period: raised, acknowledged (by whom, after how
@@ -183,10 +184,12 @@ def site_name(site: str, names: Mapping[str, str]) -> str:
 
 
 def traffic_rows(
-    samples: HourlySamples, names: Mapping[str, str], district: str | None
+    samples: HourlySamples,
+    names: Mapping[str, str],
+    district: str | None,
+    rules: Mapping[str, AlertRule] = RULES,
 ) -> list[Row]:
-    spec = KPIS["traffic.congestion"]
-    assert spec.thresholds is not None
+    watching = [r for r in rules.values() if r.kpi == "traffic.congestion" and not r.value_key]
     by_site: dict[str, list[float]] = {}
     for value in samples.of("traffic.congestion"):
         if value.value is not None:
@@ -200,7 +203,7 @@ def traffic_rows(
             {
                 "site": site,
                 "name": site_name(site, names),
-                "congestion_hours": sum(v >= spec.thresholds.warning for v in values),
+                "congestion_hours": sum(any(r.raises(v) for r in watching) for v in values),
                 "max_index": max(values),
                 "hours": len(values),
             }
@@ -353,6 +356,7 @@ def build_report(
     if district is not None and district not in DISTRICTS:
         raise ValueError(f"unknown district {district!r}; one of {', '.join(DISTRICTS)}")
     samples = replay(storage, period.start_ms, period.end_ms, gauges)
+    rules = rules if rules is not None else RULES
     return Report(
         period=period,
         district=district,
@@ -360,9 +364,9 @@ def build_report(
         services=services_rows(services_stats(storage, period), district),
         air=air_rows(samples, period, district),
         water=water_rows(samples, storage, period, gauges, names, district),
-        traffic=traffic_rows(samples, names, district),
+        traffic=traffic_rows(samples, names, district, rules),
         border=border_rows(samples) if _in(BORDER_SITE, district) else [],
         visitors=[r for r in visitor_rows(samples, period) if _in(r["site"], district)],
         devices=device_rows(samples, district),
-        alerts=alert_rows(storage, period, names, district, rules if rules is not None else RULES),
+        alerts=alert_rows(storage, period, names, district, rules),
     )

@@ -5,8 +5,11 @@ from __future__ import annotations
 from dashboards.data import LiveData
 from dashboards.snapshot import KPI_STALE_S, STALE_GRACE_S, build_snapshot, build_tile
 from dashboards.tiles import catalogue, indicator_key, kpi_key
+from ioc.alerts.engine import AlertState, states_from_dict
+from ioc.alerts.rules import RULES
+from ioc.alerts.status import rate
 from ioc.kpis.registry import KPIS
-from ioc.kpis.spec import Derives, Drilldown, KpiSpec, Thresholds, make_value
+from ioc.kpis.spec import Derives, Drilldown, KpiSpec, make_value
 from ioc.model import NS_PER_MS, Reading
 
 NOW = 1_800_000_000_000
@@ -21,25 +24,26 @@ def camera(source, site, ts_ms, **fields):
     return Reading("camera", ts_ms * NS_PER_MS, tags, fields)
 
 
-def live_with(kpis, readings=(), kpi_ts=NOW):
+def live_with(kpis, readings=(), kpi_ts=NOW, alerts=()):
+    """The live state as the engine leaves it: the values judged by the rules and `alerts`."""
     latest = {}
     for r in readings:
         latest.setdefault(r.measurement, {})[r.source] = r
-    return LiveData(read_ms=NOW, kpi_ts=kpi_ts, kpis=[v.to_dict() for v in kpis], latest=latest)
+    judged = rate(RULES.values(), states_from_dict(alerts), kpis)
+    return LiveData(
+        read_ms=NOW,
+        kpi_ts=kpi_ts,
+        kpis=[v.to_dict() for v in judged],
+        alerts=list(alerts),
+        latest=latest,
+    )
 
 
 def alert(rule, scope, severity, state="active", raised_ms=NOW - 60_000):
-    return {
-        "rule": rule,
-        "scope": scope,
-        "severity": severity,
-        "state": state,
-        "raised_ms": raised_ms,
-        "since_ms": raised_ms,
-        "alert_id": f"{rule}|{scope}|{raised_ms}",
-        "message_vi": "",
-        "message_en": "",
-    }
+    state = AlertState(
+        rule, scope, state, severity, raised_ms, 0.0, NOW, f"{rule}:{scope}:{raised_ms}", raised_ms
+    )
+    return state.to_dict() | {"kpi": RULES[rule].kpi}
 
 
 def test_a_site_kpi_is_fresh_then_stale_by_its_cameras_age():
@@ -96,12 +100,13 @@ def test_province_value_is_the_headline_else_the_worst_scope():
 
 def test_device_health_counts_sources_online():
     spec = KPIS["devices.online"]
-    values = [make_value(spec, f"source:s{i}", "now", float(i != 0), NOW) for i in range(4)]
+    values = [
+        make_value(spec, f"source:s{i}", "now", float(i != 0), NOW, feed="sensor") for i in range(4)
+    ]
     view = build_tile(tile(kpi_key(spec.id)), live_with(values), NOW)
     # the tile's status is that of the alerts (one threshold definition: the rules)
     assert (view["ok"], view["total"], view["status"], view["stale"]) == (3, 4, "ok", False)
-    live = live_with(values)
-    live.alerts = [alert("device.offline", "source:s0", "warning")]
+    live = live_with(values, alerts=[alert("device.offline", "source:s0", "warning")])
     view = build_tile(tile(kpi_key(spec.id)), live, NOW)
     assert view["status"] == "warning"
 
@@ -123,7 +128,7 @@ def test_a_new_kpi_in_the_registry_gets_a_tile_without_page_code(monkeypatch):
         derives_from=Derives(("camera",), fields=("occupancy_pct",)),
         group="city",
         drilldown=Drilldown("/traffic", {"field": "occupancy_pct"}),
-        thresholds=Thresholds("higher_is_better", 20.0, 5.0),
+        direction="higher_is_better",
     )
     monkeypatch.setitem(KPIS, spec.id, spec)
     new = tile(kpi_key(spec.id))
@@ -131,7 +136,7 @@ def test_a_new_kpi_in_the_registry_gets_a_tile_without_page_code(monkeypatch):
     value = make_value(spec, "site:ban-gioc-waterfall", "now", 3.0, NOW)
     snapshot = build_snapshot(live_with([value]), NOW)
     view = next(t for t in snapshot["tiles"] if t["key"] == kpi_key(spec.id))
-    # no alert rule watches it: unrated, whatever its spec's thresholds say
+    # no alert rule watches it: unrated (a spec has no thresholds of its own)
     assert (view["value"], view["status"]) == (3.0, "unrated")
 
 
@@ -140,8 +145,24 @@ def test_a_critical_tile_always_has_its_alert():
     values = [make_value(spec, "source:g1", "now", 3.4, NOW, label="BĐ3", level_cm=960.0)]
     live = live_with(values)
     assert build_tile(tile(kpi_key(spec.id)), live, NOW)["status"] == "ok"  # not raised yet
-    live.alerts = [alert("water.bd3", "source:g1", "critical")]
+    live = live_with(values, alerts=[alert("water.bd3", "source:g1", "critical")])
     assert build_tile(tile(kpi_key(spec.id)), live, NOW)["status"] == "critical"
+    # a congestion of 85 is critical only once its alert is raised (it was red without one)
+    congestion = KPIS["traffic.congestion"]
+    values = [make_value(congestion, "site:ta-lung-border-gate", "now", 85.0, NOW)]
+    live = live_with(values)
+    assert build_tile(tile(kpi_key(congestion.id)), live, NOW)["status"] == "ok"
+    raised = alert("traffic.congestion_severe", "site:ta-lung-border-gate", "critical")
+    view = build_tile(tile(kpi_key(congestion.id)), live_with(values, alerts=[raised]), NOW)
+    assert view["status"] == "critical"
+
+
+def test_a_tile_follows_the_rules_the_engine_ran_not_the_built_in_ones():
+    spec = KPIS["traffic.congestion"]
+    value = make_value(spec, "site:ta-lung-border-gate", "now", 90.0, NOW)
+    # an operator's rules file without congestion rules: the engine left the value unrated
+    live = LiveData(read_ms=NOW, kpi_ts=NOW, kpis=[value.to_dict()])
+    assert build_tile(tile(kpi_key(spec.id)), live, NOW)["status"] == "unrated"
 
 
 def test_an_empty_tile_says_why_and_carries_the_7_day_value():

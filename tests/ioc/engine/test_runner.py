@@ -133,3 +133,24 @@ def test_the_tick_keeps_the_history_rollups_current(parts):
     rolled = storage.history("sensor", "pm25", span, max_buckets=3, aggregate="max")
     raw = storage.history("sensor", "pm25", span, max_buckets=3, aggregate="max", rollups=False)
     assert list(rolled["value"]) == list(raw["value"]) == [59, 119, 120]
+
+
+def test_published_values_are_judged_by_the_alerts_the_runner_holds(parts):
+    _, live = parts
+    bd2 = dataclasses.replace(RULES["water.bd2"], min_duration_s=0)
+    bd3 = dataclasses.replace(RULES["water.bd3"], min_duration_s=60)
+    engine = runner(parts, rules=[bd2, bd3], gauges={"g1": GaugeAlarmLevels(300, 400, 500)})
+    engine.add([flood_reading(520.0)])
+
+    def published():
+        _, values = live.kpis()
+        water = [v for v in values if v["id"] == "water.level_vs_alarm"]
+        other = {v["status"] for v in values if v["id"] != "water.level_vs_alarm"}
+        opened = {a["rule"] for a in live.alerts() if a["state"] == "active"}
+        return water[0]["status"], other, opened
+
+    (raised,) = engine.tick()  # BĐ3 reached, but held for less than its 60 s: BĐ2 only
+    assert raised.alert_id.startswith("water.bd2:")
+    assert published() == ("warning", {"unrated", "no_data"}, {"water.bd2"})
+    engine.tick(NOW + MINUTE)
+    assert published() == ("critical", {"unrated", "no_data"}, {"water.bd2", "water.bd3"})

@@ -52,13 +52,13 @@ def test_station_aqi_worked_by_hand(tally):
     assert v.extra["sub_indices"] == {"pm25": 60, "no2": 75}
     assert v.value == 75 and v.extra["dominant"] == "no2"
     assert (v.extra["band_vi"], v.extra["color"]) == ("Trung bình", "#ffff00")
-    assert v.status == "ok" and v.window == "nowcast" and v.extra["district"] == "hoa-an"
+    assert v.status == "unrated" and v.window == "nowcast" and v.extra["district"] == "hoa-an"
 
 
 def test_province_is_the_worst_station(tally):
     v = by_scope(tally)
     # b2: PM10 NowCast 400: (300-200)/(420-350) * (400-350) + 200 = 271.4 -> 271, Rất xấu
-    assert v["source:b2"].value == 271 and v["source:b2"].status == "critical"
+    assert v["source:b2"].value == 271 and v["source:b2"].status == "unrated"
     assert v["province"].value == 271
     assert (v["province"].extra["station"], v["province"].extra["band_vi"]) == ("b2", "Rất xấu")
 

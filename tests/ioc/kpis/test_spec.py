@@ -1,4 +1,4 @@
-"""Scopes, windows, thresholds and the KpiValue JSON form."""
+"""Scopes, windows, direction, the unjudged status and the KpiValue JSON form."""
 
 import pytest
 
@@ -8,7 +8,6 @@ from ioc.kpis.spec import (
     Drilldown,
     KpiSpec,
     KpiValue,
-    Thresholds,
     local_day_start_ms,
     make_value,
     parse_scope,
@@ -48,25 +47,32 @@ def test_windows_in_local_time():
         window_start_ms("1y", now)  # type: ignore[arg-type]
 
 
-def test_thresholds_lower_is_better_reaching_is_bad():
-    t = Thresholds("lower_is_better", warning=101, critical=151)
-    assert [t.status(v) for v in (100, 101, 150, 151)] == ["ok", "warning", "warning", "critical"]
-
-
-def test_thresholds_higher_is_better_falling_below_is_bad():
-    t = Thresholds("higher_is_better", warning=90, critical=80)
-    assert [t.status(v) for v in (90, 89.9, 80, 79.9)] == ["ok", "warning", "warning", "critical"]
-    with pytest.raises(ValueError, match="not worse"):
-        Thresholds("higher_is_better", warning=80, critical=90)
-
-
-def test_spec_status_without_value_or_thresholds():
-    assert KPIS["servicedesk.backlog"].status(12) == "unrated"
-    assert KPIS["servicedesk.on_time_rate"].status(None) == "no_data"
+def test_a_spec_has_no_thresholds_and_its_values_start_unjudged():
+    # the one threshold definition is the alert rules (ioc.alerts.status judges the values)
+    assert not hasattr(KPIS["traffic.congestion"], "thresholds")
+    assert make_value(KPIS["servicedesk.backlog"], "province", "now", 12, 0).status == "unrated"
+    value = make_value(KPIS["servicedesk.on_time_rate"], "province", "today", None, 0)
+    assert value.status == "no_data"
+    assert KPIS["servicedesk.on_time_rate"].direction == "higher_is_better"
+    assert KPIS["air.vn_aqi"].direction == "lower_is_better"
     with pytest.raises(ValueError, match="unknown window"):
         KpiSpec(
             "x", "x", "x", "", "", ("province",), ("week",), Derives(()), "city", Drilldown("/")
         )  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="direction"):
+        KpiSpec(
+            "x",
+            "x",
+            "x",
+            "",
+            "",
+            ("province",),
+            ("now",),
+            Derives(()),
+            "city",
+            Drilldown("/"),
+            direction="up",  # type: ignore[arg-type]
+        )
 
 
 def test_value_json_form_and_round_trip():
@@ -78,7 +84,7 @@ def test_value_json_form_and_round_trip():
         "value": 59.0,
         "unit": "AQI",
         "ts": 1000,
-        "status": "ok",
+        "status": "unrated",
         "band_vi": "Trung bình",
     }
     assert KpiValue.from_dict(value.to_dict()) == value

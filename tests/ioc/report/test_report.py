@@ -157,7 +157,9 @@ def test_city_indicators_equal_the_engines_hour_end_values(day, report):
             and v.scope == f"site:{row['site']}"
             and v.value is not None
         ]
-        assert row["congestion_hours"] == sum(i >= 50 for i in index)
+        assert row["congestion_hours"] == sum(
+            i >= RULES["traffic.congestion_high"].raise_at for i in index
+        )
         assert row["max_index"] == max(index)
 
     (visitors,) = report.visitors
