@@ -19,8 +19,9 @@ import orjson
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
+from ioc.devservices import Mosquitto
 from ioc.model import NS_PER_MS
-from ioc.storage.base import TimeRange
+from ioc.storage.base import Storage, TimeRange
 
 T0_MS = (time.time_ns() // NS_PER_MS) - 3_600_000  # an hour ago: inside every ingest check
 SPAN = TimeRange((T0_MS - 86_400_000) * NS_PER_MS, (T0_MS + 2 * 86_400_000) * NS_PER_MS)
@@ -36,6 +37,43 @@ def reading(i: int) -> tuple[str, bytes]:
     topic = f"ioc/sensor/hoa-an/fault-{i % SOURCES}"
     payload = orjson.dumps({"ts": T0_MS + i, "kind": "air", "values": {"pm25": float(i % 500)}})
     return topic, payload
+
+
+def wait_subscribed(port: int, storage: Storage, timeout: float = 30) -> None:
+    """Wait until the collector stores what is published now: a `pm10` marker (not counted by the
+    tests' `pm25` totals) is published every 0.2 s until one is stored. A load started before the
+    collector's first SUBSCRIBE reached the broker would be routed to nobody — not lost by
+    anyone, only never addressed to the collector (the first run of the SIGKILL test counted
+    those 3,450 messages as "lost" and blamed a broker stall)."""
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="fault-marker")
+    client.connect("127.0.0.1", port)
+    client.loop_start()
+    try:
+        deadline = time.monotonic() + timeout
+        while storage.count("sensor", "pm10", SPAN) == 0:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the collector stored no marker within {timeout:g} s")
+            payload = orjson.dumps({"ts": T0_MS, "kind": "air", "values": {"pm10": 1.0}})
+            client.publish("ioc/sensor/hoa-an/fault-marker", payload, qos=1)
+            time.sleep(0.2)
+    finally:
+        client.loop_stop()
+        client.disconnect()
+
+
+def wait_saved(broker: Mosquitto, timeout: float = 15) -> None:
+    """Wait for the broker's next save of its in-memory database (autosave_interval) after now.
+    A kill -9 loses what came after the last save, including a session created since: a
+    collector whose first session was never saved comes back to an empty broker, and what is
+    published before it subscribes again reaches no one (that was the broker kill test's
+    "335 of 2,902 lost": its collector had connected 2 s before the kill, before any save)."""
+    db = broker.datadir / "mosquitto.db"
+    after = time.time()
+    deadline = time.monotonic() + timeout
+    while not (db.exists() and db.stat().st_mtime > after):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the broker did not save {db} within {timeout:g} s")
+        time.sleep(0.05)
 
 
 class Load:
