@@ -74,6 +74,7 @@ def ack_open(page: str, alert_id: str | Any) -> dict[str, Any]:
 # Parts of every drill-down page, used with page_part(page, ...).
 HISTORY = "history"
 BREAKDOWN = "breakdown"
+FIGURE = "figure"  # suffix: a chart's figure as computed, before it is scaled to the screen
 GRID = "grid"
 EXPORT = "export"
 QUERY = "query"  # the URL query string of the current view (pushed to the address bar)

@@ -61,8 +61,8 @@ def grid(grid_id: str, file_name: str, lang: str = "vi", *, paged: bool = False)
             "filter": not paged,
             "resizable": True,
             "minWidth": 110,
+            "flex": 1,  # the columns share the grid's width (in rem: scales with the screen)
         },
-        columnSize="autoSize",
         dashGridOptions=options,
         csvExportParams={"fileName": file_name},
         className="grid",
@@ -113,6 +113,14 @@ def _label(prefixes: tuple[str, ...], value: Any, lang: str) -> Any:
     return value
 
 
+def _defs(order: list[str], lang: str) -> list[dict[str, Any]]:
+    defs: list[dict[str, Any]] = [{"field": c, "headerName": header(c, lang)} for c in order]
+    for d in defs:
+        if d["field"] in ("time", "due_ms"):
+            d["minWidth"] = 180  # a whole local date-time, never "01/12/20…"
+    return defs
+
+
 def rows(
     frame: pd.DataFrame,
     lang: str,
@@ -124,7 +132,7 @@ def rows(
     instead of slugs (district, source and agency from the catalogue, place) and words instead
     of codes (kind, event, channel, severity, action, online, up)."""
     order = columns or ([] if frame.empty else list(frame.columns))
-    defs = [{"field": c, "headerName": header(c, lang)} for c in order]
+    defs = _defs(order, lang)
     if frame.empty:
         return [], defs
     frame = frame.copy()
@@ -150,7 +158,7 @@ def rows(
     if not columns:
         frame = frame.dropna(axis=1, how="all")
         order = list(frame.columns)
-        defs = [{"field": c, "headerName": header(c, lang)} for c in order]
+        defs = _defs(order, lang)
     frame = frame.reindex(columns=order)
     data = [{k: _cell(v) for k, v in row.items()} for row in frame.to_dict("records")]
     return data, defs

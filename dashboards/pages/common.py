@@ -44,6 +44,35 @@ function(query) {
   return query;
 }
 """
+# Charts are computed for a 1920-px screen (16-px root); this scales their type, margins,
+# heights and lines by the root font size the CSS derives from the viewport, so 4K shows the
+# same page twice the size (the rest of the page is in rem).
+_SCALE_FIGURE_JS = """
+function(figure) {
+  if (!figure) { return window.dash_clientside.no_update; }
+  const k = parseFloat(getComputedStyle(document.documentElement).fontSize) / 16;
+  if (!k || Math.abs(k - 1) < 0.01) { return figure; }
+  const keys = new Set(['size', 'height', 'standoff', 'l', 'r', 't', 'b', 'pad', 'width',
+                        'borderwidth', 'ticklen', 'tickwidth']);
+  const scale = (node, depth) => {
+    if (Array.isArray(node)) { return node.map(v => scale(v, depth + 1)); }
+    if (node === null || typeof node !== 'object' || depth > 8) { return node; }
+    const out = {};
+    for (const [key, value] of Object.entries(node)) {
+      out[key] = (typeof value === 'number' && keys.has(key)) ? value * k : scale(value, depth + 1);
+    }
+    return out;
+  };
+  const data = (figure.data || []).map(trace => {
+    const t = Object.assign({}, trace);
+    for (const part of ['line', 'marker', 'textfont']) {
+      if (t[part]) { t[part] = scale(t[part], 0); }
+    }
+    return t;
+  });
+  return Object.assign({}, figure, {data: data, layout: scale(figure.layout || {}, 0)});
+}
+"""
 _PURGE_GRID_JS = """
 function(query, gridId) {
   try {
@@ -101,6 +130,8 @@ def layout(spec: DrillDown, query: dict[str, Any], extra: list[Any] | None = Non
         [
             dcc.Store(id=part(ids.PAGE_LANG), data=base),
             dcc.Store(id=part(ids.QUERY)),
+            dcc.Store(id=part(ids.HISTORY + ids.FIGURE)),
+            dcc.Store(id=part(ids.BREAKDOWN + ids.FIGURE)),
             html.Div(id=part(ids.URL_SYNC), hidden=True),
             html.H1(t(f"page_{page}", lang), className="drill__title"),
             html.Div(controls, className="filters"),
@@ -297,8 +328,8 @@ def register(app: dash.Dash, spec: DrillDown) -> None:
         )
 
     app.callback(
-        Output(part(ids.HISTORY), "figure"),
-        Output(part(ids.BREAKDOWN), "figure"),
+        Output(part(ids.HISTORY + ids.FIGURE), "data"),
+        Output(part(ids.BREAKDOWN + ids.FIGURE), "data"),
         Output(part(ids.GRID), "columnDefs"),
         Output(part(ids.SUMMARY), "children"),
         Output(part(ids.QUERY), "data"),
@@ -354,6 +385,12 @@ def register(app: dash.Dash, spec: DrillDown) -> None:
             prevent_initial_call=True,
         )(measures)
 
+    for chart in (ids.HISTORY, ids.BREAKDOWN):
+        app.clientside_callback(
+            _SCALE_FIGURE_JS,
+            Output(part(chart), "figure"),
+            Input(part(chart + ids.FIGURE), "data"),
+        )
     app.clientside_callback(
         _PUSH_URL_JS, Output(part(ids.URL_SYNC), "children"), Input(part(ids.QUERY), "data")
     )
