@@ -7,6 +7,7 @@
 - Re-subscribes on every connect; reconnects with capped backoff; stops on bad credentials.
 - Retained messages only for a new subscription (MQTT 5 retain handling 1), so a reconnecting
   collector does not store every device's retained status again.
+- Reads in large chunks and acknowledges a batch with one write (collectors/pahobuffered.py).
 - Acks carry the connection they came from: after a reconnect the broker redelivers what was
   not acknowledged, and an old packet id must not acknowledge a new message.
 
@@ -27,6 +28,7 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
+from collectors.pahobuffered import BufferedClient
 from ioc.errors import BrokerAuthError, BrokerError
 from ioc.model import Message
 from ioc.mqtttls import apply_tls
@@ -76,7 +78,10 @@ class MqttTransport:
         self._unacked = 0
         self._shedding = False
         self._room = threading.Condition()
-        self.client = mqtt.Client(
+        self._flushed = threading.Event()
+        self._flush_mid: int | None = None
+        self._flush_filter = f"ioc/flush/{client_id}"
+        self.client = BufferedClient(
             CallbackAPIVersion.VERSION2,
             client_id=client_id,
             protocol=mqtt.MQTTv5 if self._v5 else mqtt.MQTTv311,
@@ -96,6 +101,7 @@ class MqttTransport:
         self.client.on_message = self._on_message
         self.client.on_subscribe = self._on_subscribe
         self.client.on_publish = self._on_publish
+        self.client.on_unsubscribe = self._on_unsubscribe
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -136,8 +142,20 @@ class MqttTransport:
         """Connected and subscribed."""
         return self._connected.is_set()
 
-    def stop(self) -> None:
+    def stop(self, flush_s: float = 5.0) -> None:
+        """Disconnect once the broker has taken our last acknowledgements (or after `flush_s`).
+
+        Closing a socket with messages still arriving sends a TCP reset, and the broker drops
+        what it had not read yet — acknowledgements included (then redelivered: never lost, but
+        stored again). So first an UNSUBSCRIBE of a filter we never subscribe: the broker
+        handles a client's packets in order, so its UNSUBACK means every earlier PUBACK was
+        handled."""
         self._stopping = True
+        if self.connected:
+            self._flushed.clear()
+            rc, self._flush_mid = self.client.unsubscribe(self._flush_filter)
+            if rc == mqtt.MQTT_ERR_SUCCESS and not self._flushed.wait(flush_s):
+                log.warning("broker did not confirm our last acknowledgements in %.0f s", flush_s)
         self.client.disconnect()
         self.client.loop_stop()
         self._connected.clear()
@@ -149,9 +167,11 @@ class MqttTransport:
         broker redelivers them. Returns how many were acknowledged."""
         with self._lock:
             epoch = self._epoch
-        acked = 0
+        mids = [m.mid for m in messages if m.epoch == epoch and m.qos == 1]
+        self.client.ack_many(mids)  # one write for the batch
+        acked = len(mids)
         for message in messages:
-            if message.epoch == epoch and message.qos > 0:
+            if message.epoch == epoch and message.qos == 2:
                 self.client.ack(message.mid, message.qos)
                 acked += 1
         return acked
@@ -269,6 +289,17 @@ class MqttTransport:
             if self._unacked < self._window // 2:
                 self._shedding = False
             self._room.notify_all()
+
+    def _on_unsubscribe(
+        self,
+        client: mqtt.Client,
+        userdata: object,
+        mid: int,
+        reason_codes: list[ReasonCode],
+        properties: Properties | None,
+    ) -> None:
+        if mid == self._flush_mid:
+            self._flushed.set()
 
     def _on_message(self, client: mqtt.Client, userdata: object, msg: mqtt.MQTTMessage) -> None:
         self._on_message_cb(
