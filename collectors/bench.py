@@ -1,21 +1,32 @@
-"""`ioc bench ingest`: how fast does the collector drain a persistent-session backlog?
+"""`ioc bench ingest`: how fast does the whole ingest drain a persistent-session backlog?
 
-On its own Mosquitto, InfluxDB (1.6 + v2 shim) and Redis (ioc.devservices, free loopback ports):
+On its own Mosquitto, InfluxDB (1.6 + v2 shim) and Redis (ioc.devservices, free loopback ports),
+with the KPI engine running as `ioc engine` does (its own process, folding the stored-batch
+stream):
 1. three persistent sessions subscribe to `ioc/sensor/#` and go offline: `mosquitto_sub` (the
    broker's own C client, the limit of this machine), a bare paho client that only counts, and
    the collector;
-2. N QoS 1 sensor messages (≈ 200-byte JSON, distinct timestamps) are published — the broker
+2. N QoS 1 sensor messages (≈ 140-byte JSON, distinct timestamps) are published — the broker
    queues a copy for each session;
-3. each consumer drains its copy, one after the other, timed from connect to the last message
-   (the collector, KPI engine included as `ioc collect` runs it: to the last acknowledgement,
-   i.e. stored in InfluxDB and Redis);
-4. InfluxDB's point count and the live-state counters are checked: nothing lost.
+3. each consumer drains its copy, one after the other, timed from connect to the last message;
+   the collector until every message is stored in InfluxDB and Redis, acknowledged, and folded
+   by the engine (its consumer group has read and acknowledged every stored batch);
+4. `ioc collect --workers 1`, then `--workers 2` (worker processes on one $share group): the
+   workers connect and subscribe, are paused (SIGSTOP) while N more messages are published, and
+   are timed from SIGCONT until all N are stored and folded (their start-up not counted; the
+   broker has already pushed what fits in the sockets, so compare these two with each other);
+5. InfluxDB's point counts, the live-state counters and the engine's fold count are checked:
+   nothing lost, nothing folded twice.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -24,13 +35,17 @@ from typing import Any
 
 import orjson
 import paho.mqtt.client as mqtt
+import redis
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from collectors.collector import Collector
+from collectors.workers import Supervisor
 from ioc.devservices import DevServices
+from ioc.live.heartbeat import ENGINE
 from ioc.live.redis import RedisLiveState
+from ioc.live.stream import STREAM_GROUP
 from ioc.localtime import local_datetime
 from ioc.model import NS_PER_MS
 from ioc.settings import Settings, load_settings
@@ -52,6 +67,19 @@ class IngestFigures:
     collector_msg_s: float
     stored_points: int
     live_stored: int
+    workers: int
+    one_worker_msg_s: float
+    workers_msg_s: float
+    workers_stored_points: int
+    workers_live_stored: int
+    engine_folded: int
+    engine_repeated: int
+
+    def _rates(self, rate: float) -> dict[str, float]:
+        return {
+            "collector_vs_paho": round(rate / self.paho_msg_s, 3),
+            "collector_vs_mosquitto_sub": round(rate / self.mosquitto_sub_msg_s, 3),
+        }
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -62,14 +90,35 @@ class IngestFigures:
                 "paho_bare": round(self.paho_msg_s),
                 "collector": round(self.collector_msg_s),
             },
-            "collector_vs_paho": round(self.collector_msg_s / self.paho_msg_s, 3),
-            "collector_vs_mosquitto_sub": round(self.collector_msg_s / self.mosquitto_sub_msg_s, 3),
+            **self._rates(self.collector_msg_s),
             "stored_points": self.stored_points,
             "lost": self.messages - self.stored_points,
+            "engine": {"folded": self.engine_folded, "repeated": self.engine_repeated},
+            "workers": {
+                "workers": self.workers,
+                "msg_per_s": round(self.workers_msg_s),
+                "one_worker_msg_per_s": round(self.one_worker_msg_s),
+                "vs_one": round(self.workers_msg_s / self.one_worker_msg_s, 3),
+                **self._rates(self.workers_msg_s),
+                "stored_points": self.workers_stored_points,
+                "lost": self.messages - self.workers_stored_points,
+            },
         }
+
+    @property
+    def complete(self) -> bool:
+        """Nothing lost, each message folded once."""
+        n = self.messages
+        return (
+            self.stored_points == self.workers_stored_points == n
+            and self.live_stored == self.workers_live_stored == n
+            and self.engine_folded == 3 * n
+            and self.engine_repeated == 0
+        )
 
 
 def sensor_message(i: int) -> tuple[str, bytes]:
+    """Message i: from one of 50 sources, at T0 + i seconds."""
     source = f"cb-air-station-{i % 50:02d}"
     ts_s = T0_MS // 1000 + i
     stamp = local_datetime(ts_s).isoformat(timespec="milliseconds")
@@ -113,10 +162,10 @@ def _register_v5_session(host: str, port: int, client_id: str) -> None:
     client.loop_stop()
 
 
-def _publish_backlog(host: str, port: int, n: int, progress: Progress) -> float:
+def _publish_backlog(host: str, port: int, n: int, progress: Progress, first: int = 0) -> float:
     """Publish at QoS 1 with at most OUTSTANDING unacknowledged (paho's own queue scans its
     pending messages on every acknowledgement: an unbounded backlog there grows quadratic)."""
-    client = _v5_client("bench-publisher")
+    client = _v5_client(f"bench-publisher-{first}")
     client.max_inflight_messages_set(1000)
     acked = threading.Semaphore(0)
     client.on_publish = lambda *args: acked.release()
@@ -127,7 +176,7 @@ def _publish_backlog(host: str, port: int, n: int, progress: Progress) -> float:
     for i in range(n):
         if i >= OUTSTANDING and not acked.acquire(timeout=60):
             raise RuntimeError(f"broker stopped acknowledging at message {i}")
-        topic, payload = sensor_message(i)
+        topic, payload = sensor_message(first + i)
         size += len(payload)
         client.publish(topic, payload, qos=1)
         if time.monotonic() - last > 1:
@@ -181,66 +230,187 @@ def _drain_paho(host: str, port: int, n: int) -> float:
     return n / elapsed
 
 
-def run_ingest(n: int, progress: Progress, batch_size: int = 5000) -> IngestFigures:
+class _Watch:
+    """What the live state says: stored readings (all collectors) and the engine's progress."""
+
+    def __init__(self, redis_url: str, live: RedisLiveState) -> None:
+        self.redis = redis.Redis.from_url(redis_url)
+        self.live = live
+
+    def stored(self) -> int:
+        return self.live.counters().get("stored:sensor", 0)
+
+    def engine_caught_up(self) -> bool:
+        """The engine's group has read and acknowledged every stored batch."""
+        for group in self.redis.xinfo_groups("ioc:stored"):
+            if group["name"].decode() == STREAM_GROUP:
+                return bool(group["pending"] == 0 and group.get("lag") == 0)
+        return False
+
+    def engine(self) -> dict[str, Any]:
+        return self.live.heartbeats().get(ENGINE, {})
+
+    def wait(self, until: Callable[[], bool], what: str, timeout: float = 600) -> None:
+        deadline = time.monotonic() + timeout
+        while not until():
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{what}: not within {timeout:.0f} s")
+            time.sleep(0.005)
+
+
+def _ioc(*args: str) -> list[str]:
+    return [sys.executable, "-c", "from ioc.cli import main; main()", *args]
+
+
+def run_ingest(
+    n: int, progress: Progress, batch_size: int = 5000, workers: int = 2
+) -> IngestFigures:
     with DevServices() as services:
         services.influxdb.create_database("bench")
-        env = services.env(database="bench")
+        env = {
+            **services.env(database="bench"),
+            "IOC_BATCH_SIZE": str(batch_size),
+            "IOC_METRICS_PORT": "",
+            "IOC_LOG_LEVEL": "WARNING",
+        }
         settings: Settings = load_settings(
             **{k.removeprefix("IOC_").lower(): v for k, v in env.items()},
             mqtt_client_id="bench-collector",
-            batch_size=batch_size,
         )
         host, port = settings.mqtt.host, settings.mqtt.port
-        progress("registering persistent sessions (collector, bare paho, mosquitto_sub)")
-        _register_v5_session(host, port, "bench-collector")
-        _register_v5_session(host, port, "bench-paho")
-        subprocess.run(
-            [
-                "mosquitto_sub",
-                "-h",
-                host,
-                "-p",
-                str(port),
-                "-i",
-                "bench-sub",
-                "-q",
-                "1",
-                "-t",
-                TOPIC_FILTER,
-                "-c",
-                "-E",
-            ],
-            check=True,
-            timeout=30,
-        )
-        payload_bytes = _publish_backlog(host, port, n, progress)
-        progress(f"backlog of {n:,} messages queued for 3 sessions; draining with mosquitto_sub")
-        sub_rate = _drain_mosquitto_sub(host, port, n)
-        progress(f"mosquitto_sub: {sub_rate:,.0f} msg/s; draining with bare paho")
-        paho_rate = _drain_paho(host, port, n)
-        progress(f"bare paho: {paho_rate:,.0f} msg/s; draining with the collector")
-
         storage = InfluxStorage(settings.influx_url, "bench", "ioc", "bench")
         live = RedisLiveState(settings.redis_url)
-        collector = Collector(settings, storage, live)
-        started = time.perf_counter()
-        collector.start()
-        last = time.monotonic()
-        stats = collector.pipeline.stats
-        while stats.acked < n:
-            if time.monotonic() - last > 1:
-                progress(f"collector: {stats.acked:,}/{n:,} stored and acknowledged")
-                last = time.monotonic()
-            if time.perf_counter() - started > 600:
-                raise RuntimeError(f"collector stored only {stats.acked} of {n} in 600 s")
-            time.sleep(0.005)
-        collector_rate = n / (time.perf_counter() - started)
-        collector.stop()
-        span = TimeRange(T0_MS * NS_PER_MS, (T0_MS + n * 1000 + 1) * NS_PER_MS)
-        stored = storage.count("sensor", "pm25", span)
-        live_stored = live.counters().get("stored:sensor", 0)
-        storage.close()
-        live.close()
-        return IngestFigures(
-            n, payload_bytes, sub_rate, paho_rate, collector_rate, stored, live_stored
+        watch = _Watch(settings.redis_url, live)
+        progress("starting the KPI engine (`ioc engine`, its own process)")
+        engine = subprocess.Popen(_ioc("engine"), env={**os.environ, **env})
+        try:
+            watch.wait(lambda: watch.engine().get("rebuilds", 0) >= 1, "engine start", 60)
+            return _run(n, progress, env, settings, storage, live, watch, host, port, workers)
+        finally:
+            engine.send_signal(signal.SIGTERM)
+            engine.wait(30)
+            storage.close()
+            live.close()
+
+
+def _run(
+    n: int,
+    progress: Progress,
+    env: dict[str, str],
+    settings: Settings,
+    storage: InfluxStorage,
+    live: RedisLiveState,
+    watch: _Watch,
+    host: str,
+    port: int,
+    workers: int,
+) -> IngestFigures:
+    progress("registering persistent sessions (collector, bare paho, mosquitto_sub)")
+    _register_v5_session(host, port, "bench-collector")
+    _register_v5_session(host, port, "bench-paho")
+    _register_mosquitto_sub(host, port)
+    payload_bytes = _publish_backlog(host, port, n, progress)
+    progress(f"backlog of {n:,} messages queued for 3 sessions; draining with mosquitto_sub")
+    sub_rate = _drain_mosquitto_sub(host, port, n)
+    progress(f"mosquitto_sub: {sub_rate:,.0f} msg/s; draining with bare paho")
+    paho_rate = _drain_paho(host, port, n)
+    progress(f"bare paho: {paho_rate:,.0f} msg/s; draining with the collector (engine folding)")
+
+    collector = Collector(settings, storage, live)
+    started = time.perf_counter()
+    collector.start()
+    stats = collector.pipeline.stats
+    watch.wait(lambda: stats.acked >= n, "collector")
+    watch.wait(watch.engine_caught_up, "engine after the collector")
+    collector_rate = n / (time.perf_counter() - started)
+    collector.stop()
+    first = _span(0, n)
+    stored = storage.count("sensor", "pm25", first)
+    live_stored = watch.stored()
+    progress(f"collector: {collector_rate:,.0f} msg/s; starting `ioc collect --workers {workers}`")
+
+    one_rate, _, _ = _workers_run(1, n, n, progress, env, storage, live, watch, host, port)
+    progress(f"--workers 1: {one_rate:,.0f} msg/s; now --workers {workers}")
+    workers_rate, workers_stored, workers_live = _workers_run(
+        workers, n, 2 * n, progress, env, storage, live, watch, host, port
+    )
+    progress(f"workers: {workers_rate:,.0f} msg/s; waiting for the engine's fold count")
+    with contextlib.suppress(RuntimeError):  # a shortfall is reported below
+        watch.wait(lambda: watch.engine().get("folded", 0) >= 3 * n, "engine fold count", 10)
+    beat = watch.engine()
+    return IngestFigures(
+        n,
+        payload_bytes,
+        sub_rate,
+        paho_rate,
+        collector_rate,
+        stored,
+        live_stored,
+        workers,
+        one_rate,
+        workers_rate,
+        workers_stored,
+        workers_live,
+        int(beat.get("folded", 0)),
+        int(beat.get("repeated", 0)),
+    )
+
+
+def _workers_run(
+    workers: int,
+    n: int,
+    first: int,
+    progress: Progress,
+    env: dict[str, str],
+    storage: InfluxStorage,
+    live: RedisLiveState,
+    watch: _Watch,
+    host: str,
+    port: int,
+) -> tuple[float, int, int]:
+    """`ioc collect --workers N` draining n messages published while its workers were paused:
+    (msg/s, points stored, stored per the live counters)."""
+    name = f"bench-w{workers}"
+    supervisor = Supervisor(
+        load_settings(
+            **{k.removeprefix("IOC_").lower(): v for k, v in env.items()},
+            mqtt_client_id=name,
+            mqtt_share_group=name,
+        ),
+        workers,
+        base_env={**os.environ, **env},
+    )
+    thread = threading.Thread(target=supervisor.run, daemon=True)
+    thread.start()
+    try:
+        components = [f"collector:{name}-{i}" for i in range(1, workers + 1)]
+        watch.wait(
+            lambda: all(live.heartbeats().get(c, {}).get("connected") for c in components),
+            "workers subscribed",
+            60,
         )
+        pids = supervisor.pids
+        for pid in pids:
+            os.kill(pid, signal.SIGSTOP)
+        progress(f"workers paused; publishing {n:,} more messages for their share group")
+        _publish_backlog(host, port, n, progress, first=first)
+        before = watch.stored()
+        started = time.perf_counter()
+        for pid in pids:
+            os.kill(pid, signal.SIGCONT)
+        watch.wait(lambda: watch.stored() >= before + n, "workers")
+        watch.wait(watch.engine_caught_up, "engine after the workers")
+        workers_rate = n / (time.perf_counter() - started)
+        workers_live = watch.stored() - before
+    finally:
+        for pid in supervisor.pids:
+            os.kill(pid, signal.SIGCONT)
+        supervisor.stop()
+        thread.join(60)
+    return workers_rate, storage.count("sensor", "pm25", _span(first, n)), workers_live
+
+
+def _span(first: int, n: int) -> TimeRange:
+    return TimeRange(
+        (T0_MS + first * 1000) * NS_PER_MS, (T0_MS + (first + n) * 1000 - 1) * NS_PER_MS
+    )
