@@ -4,8 +4,9 @@ Per page: filters (initial values from the URL; a choice's measures follow it, e
 kind's fields), history and per-district charts, the page's alerts (severity, then age) with
 acknowledgement, the raw-records grid paged from storage and the CSV export of the whole range
 (`dashboards.export`). Every control change recomputes the view and writes the state into the
-address bar as a new history entry (`history.pushState`, no reload), so Back undoes a filter and
-the link in the address bar always opens exactly this view.
+address bar as a new history entry (`history.pushState`), so Back undoes a filter (the page is
+rendered again from the earlier address) and the link in the address bar always opens exactly
+this view.
 """
 
 from __future__ import annotations
@@ -27,9 +28,17 @@ from ioc.auth.roles import ACK, EXPORT
 ALERTS_REFRESH_MS = 2000
 
 # The first state of a page load replaces the address (it only normalises it); every later
-# change is a new history entry. Back (popstate) makes Dash render the page from that address.
+# change is a new history entry. Back or Forward within the same drill-down reloads the page
+# from that address: Dash's router only re-renders when the address differs from the last one
+# *it* saw, which our pushState entries bypass (Back to an address it had seen did nothing).
 _PUSH_URL_JS = """
 function(query) {
+  if (!window.__iocPopstate) {
+    window.__iocPopstate = true;
+    window.addEventListener('popstate', function() {
+      if (window.location.pathname === window.__iocPage) { window.location.reload(); }
+    });
+  }
   if (query === undefined || query === null) { return window.dash_clientside.no_update; }
   const path = window.location.pathname;
   const url = path + query;
