@@ -69,6 +69,15 @@ class Settings(BaseSettings):
     influx_org: str = Field("ioc", description="InfluxDB organisation")
     influx_bucket: str = Field("ioc", description="InfluxDB bucket (InfluxQL database)")
     redis_url: str = Field("", description="Redis URL; empty = in-process live state")
+    redis_timeout_ms: int = Field(
+        1000, ge=50, le=60_000, description="longest a Redis command may take before it fails"
+    )
+    redis_retry_ms: int = Field(
+        2000,
+        ge=100,
+        le=600_000,
+        description="after a Redis failure, calls fail at once this long before trying Redis again",
+    )
     data_dir: str = Field("", description="embedded storage folder; empty = ~/.local/share/ioc")
     batch_size: int = Field(5000, ge=1, le=100_000, description="readings per storage write")
     batch_wait_ms: int = Field(200, ge=1, le=60_000, description="longest a batch waits")

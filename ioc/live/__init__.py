@@ -31,6 +31,8 @@ def open_live_state(settings: Settings) -> LiveState:
             window_len=settings.window_len,
             deadletter_maxlen=deadletter_capacity(settings),
             stored_maxlen=settings.stored_stream_maxlen,
+            timeout_s=settings.redis_timeout_ms / 1000,
+            retry_s=settings.redis_retry_ms / 1000,
         )
     from ioc.live.memory import MemoryLiveState
 

@@ -18,10 +18,21 @@
     ioc:sentinel                string, the running engine's token (absent: state was lost)
 
 One `apply` is one pipelined round trip; redis-py errors become `LiveStateError` here.
+
+Failing fast: every command has a short socket timeout (`IOC_REDIS_TIMEOUT_MS`; `apply`, one
+large pipelined write, gets at least 5 s), and a circuit breaker stops a dead or frozen Redis
+from costing every caller that timeout. After a connection failure or timeout, every call fails
+at once with `LiveStateError` for `IOC_REDIS_RETRY_MS`; then one caller probes with a PING on
+its own connection (a quarter of the timeout, at most 250 ms) while the others keep failing at
+once, and the first answer closes the circuit. So a frozen Redis (SIGSTOP) costs the wall one
+slow read, then "live state lost" within milliseconds, and it is back within the retry interval
+of Redis answering. Measured by tests/faults/test_outages.py::test_redis_killed_and_frozen_….
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -42,6 +53,8 @@ from ioc.model import (
 )
 
 PREFIX = "ioc:"
+APPLY_TIMEOUT_S = 5.0
+PROBE_TIMEOUT_S = 0.25
 
 # ARGV in groups of five: measurement, source, time_ms, district, reading JSON.
 _LATEST_SCRIPT = """
@@ -114,6 +127,47 @@ return {last, added}
 """
 
 
+class Breaker:
+    """Open after a failure: `check` raises at once until `retry_s` have passed, then lets one
+    caller `probe` (the others still raise at once); a probe that answers closes it."""
+
+    def __init__(self, retry_s: float, probe: Any) -> None:
+        self.retry_s = retry_s
+        self._probe = probe
+        self._lock = threading.Lock()
+        self._open_until: float | None = None
+        self._why = ""
+        self.trips = 0  # how many times it opened (a failure while closed)
+
+    @property
+    def is_open(self) -> bool:
+        return self._open_until is not None
+
+    def check(self) -> None:
+        open_until = self._open_until
+        if open_until is None:
+            return
+        if time.monotonic() >= open_until and self._lock.acquire(blocking=False):
+            try:
+                self._probe()
+            except redis.RedisError as exc:
+                self.trip(exc)
+            else:
+                self._open_until = None
+                return
+            finally:
+                self._lock.release()
+        raise LiveStateError(
+            f"Redis unavailable ({self._why}); trying again every {self.retry_s:g} s"
+        )
+
+    def trip(self, exc: Exception) -> None:
+        if self._open_until is None:
+            self.trips += 1
+        self._why = str(exc) or type(exc).__name__
+        self._open_until = time.monotonic() + self.retry_s
+
+
 class RedisLiveState:
     def __init__(
         self,
@@ -122,18 +176,28 @@ class RedisLiveState:
         window_len: int = 120,
         deadletter_maxlen: int = 10_000,
         stored_maxlen: int = 2_000,
+        timeout_s: float = 1.0,
+        retry_s: float = 2.0,
     ):
         self.url = url
         self.window_len = window_len
         self.deadletter_maxlen = deadletter_maxlen
         self.stored_maxlen = stored_maxlen
-        self._redis = redis.Redis.from_url(
-            url,
-            socket_timeout=3,
-            socket_connect_timeout=2,
-            retry=Retry(NoBackoff(), 0),
-            health_check_interval=0,
-        )
+
+        def client(timeout: float) -> redis.Redis:
+            return redis.Redis.from_url(
+                url,
+                socket_timeout=timeout,
+                socket_connect_timeout=timeout,
+                retry=Retry(NoBackoff(), 0),
+                health_check_interval=0,
+            )
+
+        self._redis = client(timeout_s)
+        self._bulk = client(max(timeout_s, APPLY_TIMEOUT_S))  # apply's one large pipeline
+        prober = client(min(timeout_s / 4, PROBE_TIMEOUT_S))
+        self.breaker = Breaker(retry_s, prober.ping)
+        self._prober = prober
         self._latest_script = self._redis.register_script(_LATEST_SCRIPT)
         self._windows_script = self._redis.register_script(_WINDOWS_SCRIPT)
         self._read_script = self._redis.register_script(_READ_SCRIPT)
@@ -141,7 +205,7 @@ class RedisLiveState:
         self._consumed: dict[str, int] = {}  # per group: entries added up to what it has read
 
     def apply(self, update: LiveUpdate) -> None:
-        pipe = self._redis.pipeline(transaction=False)
+        pipe = self._bulk.pipeline(transaction=False)
         if update.latest:
             args: list[str | bytes | int] = []
             for (measurement, source), reading in update.latest.items():
@@ -324,12 +388,16 @@ class RedisLiveState:
         self._run(self._redis.ping)
 
     def close(self) -> None:
-        self._redis.close()
+        for client in (self._redis, self._bulk, self._prober):
+            client.close()
 
-    @staticmethod
-    def _run(call: Any, *args: Any, **kwargs: Any) -> Any:
+    def _run(self, call: Any, *args: Any, **kwargs: Any) -> Any:
+        self.breaker.check()
         try:
             return call(*args, **kwargs)
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            self.breaker.trip(exc)
+            raise LiveStateError(f"Redis failed: {exc}") from None
         except redis.RedisError as exc:
             raise LiveStateError(f"Redis failed: {exc}") from None
 
