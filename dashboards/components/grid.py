@@ -12,7 +12,8 @@ from dashboards.i18n import TEXT, district_name, place_name, t
 from ioc.localtime import LOCAL_TZ
 
 PAGE_SIZE = 50
-# AG Grid's own words (pager, loading, empty) in Vietnamese; English is AG Grid's default.
+# AG Grid's own words (pager, loading, empty) in Vietnamese; in English AG Grid's own, but for
+# the words that must read as the rest of the page does.
 LOCALE_VI: dict[str, str] = {
     "page": "Trang",
     "of": "/",
@@ -42,12 +43,14 @@ LOCALE_VI: dict[str, str] = {
 }
 
 
+LOCALE_EN: dict[str, str] = {"noRowsToShow": "No records", "loadingOoo": "Loading…"}
+
+
 def grid(grid_id: str, file_name: str, lang: str = "vi", *, paged: bool = False) -> dag.AgGrid:
     """A grid; `paged`: rows are fetched page by page from storage (infinite row model, the
     `getRowsRequest` callback answers), else they are given whole as `rowData`."""
     options: dict[str, Any] = {"pagination": True, "paginationPageSize": PAGE_SIZE}
-    if lang == "vi":
-        options["localeText"] = LOCALE_VI
+    options["localeText"] = LOCALE_VI if lang == "vi" else LOCALE_EN
     extra: dict[str, Any] = {"rowData": []}
     if paged:
         options |= {"cacheBlockSize": PAGE_SIZE, "maxBlocksInCache": 20}
