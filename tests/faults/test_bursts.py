@@ -5,6 +5,7 @@ counters exact, memory flat with oversize payloads and 60 KB topics.
 from __future__ import annotations
 
 import time
+from collections import Counter
 
 import paho.mqtt.client as mqtt
 import pytest
@@ -17,7 +18,8 @@ from ioc.feeds import MAX_PAYLOAD_BYTES
 from ioc.live.redis import RedisLiveState
 from ioc.model import DEADLETTER_ENTRY_MAX
 from ioc.storage.influx import InfluxStorage
-from tests.faults.support import seconds
+from tests.broker import COLLECTOR_PASSWORD, DEVICE_A, Client, deploy_broker
+from tests.faults.support import rss_mb, seconds
 from tests.helpers import settings_from_env
 
 pytestmark = pytest.mark.services
@@ -89,3 +91,68 @@ def test_a_burst_of_bad_messages_is_all_dead_lettered_with_exact_counters(
         storage.close()
         live.close()
         redis_client.close()
+
+
+def test_the_production_broker_refuses_packets_over_its_limit_and_forged_long_topics(
+    tmp_path, sqlite_storage, memory_live
+):
+    """Defects 4 and 5 at the production broker (deploy/mosquitto, `max_packet_size 73728`), with
+    the real collector behind it: a device's 64 KiB + 1 payload still passes the broker and is
+    dead-lettered `oversize` by the collector (so the integrator learns why); a packet over the
+    broker's limit (100 KB, 16 MiB) gets the device disconnected before the broker reads it, so nobody
+    receives it; a 60 KB topic is outside the device's ACL entry and refused at the door ("Not
+    authorized"). The broker's memory stays flat throughout."""
+
+    name, feed, district = DEVICE_A
+    topic = f"ioc/{feed}/{district}/{name}"
+    with deploy_broker(tmp_path, simulator=False) as deploy:
+        settings = settings_from_env(
+            {
+                "IOC_MQTT_URL": deploy.url("collector-1", COLLECTOR_PASSWORD),
+                "IOC_MQTT_CLIENT_ID": "collector-1",
+                "IOC_INFLUX_URL": "",
+                "IOC_REDIS_URL": "",
+                "IOC_DATA_DIR": str(tmp_path / "data"),
+            }
+        )
+        collector = Collector(settings, sqlite_storage, memory_live)
+        collector.start()
+        device = deploy.device(name)
+        try:
+            assert collector.transport.wait_connected(10)
+            assert deploy.broker.pid is not None
+            broker_before = rss_mb(deploy.broker.pid)
+
+            just_over = b"{" + b" " * (MAX_PAYLOAD_BYTES - 1) + b"}"  # 64 KiB + 1
+            assert len(just_over) == MAX_PAYLOAD_BYTES + 1
+            assert acks(device, [(topic, just_over)] * 100) == {"Success": 100}
+
+            long_topic = f"ioc/{feed}/{district}/" + "x" * 60_000
+            assert acks(device, [(long_topic, b"{}")] * 200) == {"Not authorized": 200}
+
+            # Just over the limit (the old 1 MiB limit let these through), then far over it.
+            for size in (100_000, 100_000, 100_000, 16 << 20, 16 << 20):
+                greedy = deploy.device(name)
+                greedy.client.publish(topic, b"x" * size, qos=0)
+                wait_until(lambda g=greedy: g.disconnects, timeout=10, message="disconnected")
+                greedy.close()
+
+            assert device.publish(topic, b"{not json") == "Success"  # the door still works
+            wait_until(lambda: collector.pipeline.stats.received >= 101, timeout=30)
+            counters = memory_live.counters()
+            assert counters["rejected:sensor:oversize"] == 100
+            assert counters["rejected:sensor:bad_json"] == 1
+            assert collector.pipeline.stats.received == 101  # nothing else reached it
+            assert collector.transport.connected  # the collector was never thrown off
+            grown = rss_mb(deploy.broker.pid) - broker_before
+            assert grown < 10, f"the broker grew {grown:.0f} MB"
+        finally:
+            device.close()
+            collector.stop()
+
+
+def acks(device: Client, messages: list[tuple[str, bytes]]) -> Counter[str]:
+    """Publish all at QoS 1 at once; how many PUBACKs came back with which reason."""
+    mids = [device.client.publish(topic, payload, qos=1).mid for topic, payload in messages]
+    wait_until(lambda: all(mid in device.acks for mid in mids), timeout=30, message="PUBACKs")
+    return Counter(device.acks.pop(mid) for mid in mids)
