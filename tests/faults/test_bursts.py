@@ -99,9 +99,9 @@ def test_the_production_broker_refuses_packets_over_its_limit_and_forged_long_to
     """Defects 4 and 5 at the production broker (deploy/mosquitto, `max_packet_size 73728`), with
     the real collector behind it: a device's 64 KiB + 1 payload still passes the broker and is
     dead-lettered `oversize` by the collector (so the integrator learns why); a packet over the
-    broker's limit (100 KB, 16 MiB) gets the device disconnected before the broker reads it, so nobody
-    receives it; a 60 KB topic is outside the device's ACL entry and refused at the door ("Not
-    authorized"). The broker's memory stays flat throughout."""
+    broker's limit (100 KB, 16 MiB) gets the device disconnected before the broker reads it, so
+    nobody receives it; a 60 KB topic is outside the device's ACL entry and refused at the door
+    ("Not authorized"). The broker's memory stays flat throughout."""
 
     name, feed, district = DEVICE_A
     topic = f"ioc/{feed}/{district}/{name}"
