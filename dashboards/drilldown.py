@@ -115,8 +115,7 @@ def state_from_controls(
     return spec.normalise(ViewState.from_query(query))
 
 
-def _history(
-    spec: DrillDown,
+def history(
     measurement: str,
     measure: Measure,
     span: TimeRange,
@@ -170,8 +169,8 @@ def compute_view(
     if measure.aggregate == "count":
         span_s = (span.end_ns - span.start_ns) // 10**9
         buckets = max(1, min(HISTORY_BUCKETS, span_s // COUNT_BUCKET_S))
-    hist = _history(spec, measurement, measure, span, where, tag, buckets)
-    per_district = _history(spec, measurement, measure, span, where, "district", BREAKDOWN_BUCKETS)
+    hist = history(measurement, measure, span, where, tag, buckets)
+    per_district = history(measurement, measure, span, where, "district", BREAKDOWN_BUCKETS)
     bucket_s = span.bucket_seconds(buckets)
     bits = [
         t(

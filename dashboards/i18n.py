@@ -252,6 +252,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "sec_system_soc": ("SOC", "SOC"),
     "portal_up": ("Hoạt động", "Up"),
     "portal_down": ("Gián đoạn", "Down"),
+    "by_agency": ("Theo cơ quan", "By agency"),
+    "by_portal": ("Theo cổng thông tin", "By portal"),
     "col_action": ("Xử lý", "Action"),
     "col_endpoint": ("Máy trạm", "Endpoint"),
     "col_system": ("Hệ thống", "System"),

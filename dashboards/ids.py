@@ -83,6 +83,7 @@ ALERTS = "alerts"
 ALERTS_TIMER = "alerts-timer"
 SUMMARY = "summary"
 INCIDENTS = "incidents"  # /security: the incidents of the range with their timeline
+BY_AGENCY = "by-agency"  # /security: the measure per agency (security) or per portal
 PAGE_LANG = "lang"
 ACK_MODAL = "ack-modal"
 ACK_DONE = "ack-done"  # the confirmation that stays on the page after the dialog closes

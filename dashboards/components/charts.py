@@ -115,9 +115,9 @@ def history(
     return {"data": traces, "layout": layout}
 
 
-def summarise(frame: pd.DataFrame, aggregate: str) -> pd.Series:
-    """Bucket values per district -> one number per district, by the same aggregate."""
-    grouped = frame.groupby("district")["value"]
+def summarise(frame: pd.DataFrame, aggregate: str, tag: str = "district") -> pd.Series:
+    """Bucket values per district (or `tag`) -> one number each, by the same aggregate."""
+    grouped = frame.groupby(tag)["value"]
     if aggregate in ("sum", "count"):
         return grouped.sum()
     if aggregate == "max":
@@ -127,22 +127,38 @@ def summarise(frame: pd.DataFrame, aggregate: str) -> pd.Series:
     return grouped.mean()
 
 
+MAX_BARS = 12
+
+
 def breakdown(
-    frame: pd.DataFrame, aggregate: str, unit: str, lang: str, error: str = ""
+    frame: pd.DataFrame,
+    aggregate: str,
+    unit: str,
+    lang: str,
+    error: str = "",
+    *,
+    tag: str = "district",
+    names: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """A bar per district (every district shown, in the registry's order)."""
+    """A bar per district (every district, in the registry's order), or per value of another
+    `tag` (agency, source: the `MAX_BARS` largest, by their `names`)."""
     if error:
         return _empty(lang, t("storage_error", lang, error=error[:160]))
-    if frame.empty or "district" not in frame or "value" not in frame:
+    if frame.empty or tag not in frame or "value" not in frame:
         return _empty(lang)
-    values = summarise(frame, aggregate)
-    slugs = [d for d in DISTRICTS if d in values.index]
+    values = summarise(frame, aggregate, tag)
+    if tag == "district":
+        slugs = [d for d in DISTRICTS if d in values.index]
+        labels = [district_name(d, lang) for d in slugs]
+    else:
+        slugs = list(values.sort_values(ascending=False).index[:MAX_BARS])
+        labels = [(names or {}).get(str(v), str(v)) for v in slugs]
     return {
         "data": [
             {
                 "type": "bar",
                 "orientation": "h",
-                "y": [district_name(d, lang) for d in slugs],
+                "y": labels,
                 "x": [float(values[d]) for d in slugs],
                 "marker": {"color": theme.SERIES[0]},
                 "text": [number(float(values[d]), 1, lang) for d in slugs],

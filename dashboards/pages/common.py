@@ -139,8 +139,6 @@ def layout(spec: DrillDown, query: dict[str, Any], extra: list[Any] | None = Non
         [
             dcc.Store(id=part(ids.PAGE_LANG), data=base),
             dcc.Store(id=part(ids.QUERY)),
-            dcc.Store(id=part(ids.HISTORY + ids.FIGURE)),
-            dcc.Store(id=part(ids.BREAKDOWN + ids.FIGURE)),
             html.Div(id=part(ids.URL_SYNC), hidden=True),
             html.H1(t(f"page_{page}", lang), className="drill__title"),
             html.Div(controls, className="filters"),
@@ -150,12 +148,12 @@ def layout(spec: DrillDown, query: dict[str, Any], extra: list[Any] | None = Non
                 [
                     _panel(
                         t("history", lang),
-                        [dcc.Graph(id=part(ids.HISTORY), config=theme.GRAPH_CONFIG)],
+                        chart(part(ids.HISTORY), theme.GRAPH_CONFIG),
                         "panel--history",
                     ),
                     _panel(
                         t("breakdown", lang),
-                        [dcc.Graph(id=part(ids.BREAKDOWN), config=theme.BREAKDOWN_CONFIG)],
+                        chart(part(ids.BREAKDOWN), theme.BREAKDOWN_CONFIG),
                         "panel--breakdown",
                     ),
                 ],
@@ -317,6 +315,18 @@ def _alert_text(alert_id: str, lang: str) -> str:
     return alert_id
 
 
+def chart(graph_id: str, config: dict[str, Any]) -> list[Any]:
+    """A chart and the store its callback writes the figure to (`scale_figure` draws it)."""
+    return [dcc.Store(id=graph_id + ids.FIGURE), dcc.Graph(id=graph_id, config=config)]
+
+
+def scale_figure(app: dash.Dash, graph_id: str) -> None:
+    """Draw the figure stored for `graph_id` scaled to the screen (`_SCALE_FIGURE_JS`)."""
+    app.clientside_callback(
+        _SCALE_FIGURE_JS, Output(graph_id, "figure"), Input(graph_id + ids.FIGURE, "data")
+    )
+
+
 def register(app: dash.Dash, spec: DrillDown) -> None:
     page = spec.page
     part = lambda name: ids.page_part(page, name)  # noqa: E731
@@ -395,11 +405,7 @@ def register(app: dash.Dash, spec: DrillDown) -> None:
         )(measures)
 
     for chart in (ids.HISTORY, ids.BREAKDOWN):
-        app.clientside_callback(
-            _SCALE_FIGURE_JS,
-            Output(part(chart), "figure"),
-            Input(part(chart + ids.FIGURE), "data"),
-        )
+        scale_figure(app, part(chart))
     app.clientside_callback(
         _PUSH_URL_JS, Output(part(ids.URL_SYNC), "children"), Input(part(ids.QUERY), "data")
     )

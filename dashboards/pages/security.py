@@ -15,9 +15,11 @@ import dash
 import pandas as pd
 from dash import Input, Output, State, html
 
-from dashboards import data, ids
-from dashboards.drilldown import Choice, DrillDown, Measure
+from dashboards import data, ids, theme
+from dashboards.components import charts
+from dashboards.drilldown import BREAKDOWN_BUCKETS, Choice, DrillDown, Measure, history
 from dashboards.i18n import duration, t
+from dashboards.i18n import unit as unit_label
 from dashboards.pages import common
 from dashboards.urlstate import ViewState
 from ioc.feeds import FEEDS
@@ -200,20 +202,55 @@ def incidents_view(query: str | None, base: dict[str, Any] | None) -> Any:
     return incident_table(incidents(raw.frame), state.lang)
 
 
+def by_agency_view(query: str | None, base: dict[str, Any] | None) -> dict[str, Any]:
+    """The chosen measure per agency (security: detections, incidents… by agency) or per
+    portal (availability, response time… by site) over the range."""
+    state = SPEC.normalise(ViewState.from_query(_query_dict(query) | (base or {})))
+    lang = state.lang
+    measure = SPEC.measure(state)
+    span = state.time_range(data.now_ms() * NS_PER_MS)
+    if span is None:
+        return charts.breakdown(pd.DataFrame(), measure.aggregate, "", lang, t("bad_range", lang))
+    portal = _feed(state) == "portal"
+    tag = "source" if portal else "agency"
+    where = SPEC.where(state)
+    result = history(SPEC.measurement(state), measure, span, where, tag, BREAKDOWN_BUCKETS)
+    return charts.breakdown(
+        result.frame,
+        measure.aggregate,
+        unit_label(measure.unit, lang),
+        lang,
+        result.error,
+        tag=tag,
+        names=data.source_names() if portal else data.agency_names(),
+    )
+
+
 def _query_dict(query: str | None) -> dict[str, str]:
     return dict(parse_qsl((query or "").removeprefix("?")))
 
 
 def layout(**query: Any) -> html.Div:
-    lang = ViewState.from_query(query).lang
-    panel = html.Section(
-        [
-            html.H2(t("incidents", lang), className="panel__title"),
-            html.Div(id=ids.page_part(PAGE, ids.INCIDENTS)),
-        ],
-        className="panel panel--incidents",
-    )
-    return common.layout(SPEC, query, extra=[panel])
+    state = SPEC.normalise(ViewState.from_query(query))
+    lang = state.lang
+    by = "by_portal" if _feed(state) == "portal" else "by_agency"
+    panels = [
+        html.Section(
+            [
+                html.H2(t(by, lang), className="panel__title"),
+                *common.chart(ids.page_part(PAGE, ids.BY_AGENCY), theme.BREAKDOWN_CONFIG),
+            ],
+            className="panel panel--by-agency",
+        ),
+        html.Section(
+            [
+                html.H2(t("incidents", lang), className="panel__title"),
+                html.Div(id=ids.page_part(PAGE, ids.INCIDENTS)),
+            ],
+            className="panel panel--incidents",
+        ),
+    ]
+    return common.layout(SPEC, query, extra=panels)
 
 
 def register(app: dash.Dash) -> None:
@@ -224,3 +261,10 @@ def register(app: dash.Dash) -> None:
         Input(ids.page_part(PAGE, ids.QUERY), "data"),
         State(ids.page_part(PAGE, ids.PAGE_LANG), "data"),
     )(incidents_view)
+    by_agency = ids.page_part(PAGE, ids.BY_AGENCY)
+    app.callback(
+        Output(by_agency + ids.FIGURE, "data"),
+        Input(ids.page_part(PAGE, ids.QUERY), "data"),
+        State(ids.page_part(PAGE, ids.PAGE_LANG), "data"),
+    )(by_agency_view)
+    common.scale_figure(app, by_agency)

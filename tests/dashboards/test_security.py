@@ -7,7 +7,7 @@ import pytest
 from dashboards import ids
 from ioc.kpis.drilldown import drilldown_href
 from ioc.kpis.registry import KPIS
-from tests.dashboards.browser import wait_stored, wait_text
+from tests.dashboards.browser import wait_stored, wait_text, wait_until
 from tests.dashboards.conftest import now_ms
 
 pytestmark = pytest.mark.services
@@ -119,3 +119,57 @@ def test_security002_a_portal_tiles_link_shows_the_portals_raw_checks(
     grid = wait_text(dash_duo, GRID, "EDR-T-9")
     assert "Sở Y tế" in grid and "Mở sự cố" in grid and "NGHIÊM TRỌNG" in grid
     assert "Cổng TTĐT Hòa An" not in grid
+
+
+BY_AGENCY = ids.page_part(PAGE, ids.BY_AGENCY)
+BREAKDOWN = ids.page_part(PAGE, ids.BREAKDOWN)
+HISTORY = ids.page_part(PAGE, ids.HISTORY)
+
+
+def detection(publish, console, district, ts_ms, action="blocked"):
+    publish.send(
+        f"ioc/security/{district}/{console}",
+        {"ts": ts_ms, "system": "edr", "agency": console.removeprefix("edr-"),
+         "event": "malware_detected", "severity": "medium", "endpoint": "PC-1",
+         "threat": "Trojan.Win32.Agent", "action": action},
+    )  # fmt: skip
+
+
+def test_security003_detections_by_agency_and_district_and_availability_over_the_range(
+    app, collector, publish, dash_duo
+):
+    now = now_ms()
+    for i in range(3):
+        detection(publish, "edr-so-y-te", "thanh-pho-cao-bang", now - (i + 1) * 600_000)
+    detection(publish, "edr-ubnd-hoa-an", "hoa-an", now - 300_000, action="quarantined")
+    url = "https://hoaan.caobang.gov.vn/"
+    portal_check(publish, "hoa-an", "cong-hoa-an", now - 7_200_000, url=url, status=200)
+    portal_check(publish, "hoa-an", "cong-hoa-an", now - 3_600_000, up=False, url=url)
+    wait_stored(collector, 6)
+    dash_duo.start_server(app)
+    # the wall's "detections today" tile: detections by agency (by name) and by district
+    dash_duo.driver.get(dash_duo.server_url + drilldown_href(KPIS["security.malware_today"]))
+    wait_text(dash_duo, BY_AGENCY, "Sở Y tế")
+    wait_text(dash_duo, BY_AGENCY, "UBND Hòa An")
+    assert "3,0" in wait_text(dash_duo, BY_AGENCY, "1,0")  # three and one detections
+    wait_text(dash_duo, BREAKDOWN, "Thành phố Cao Bằng")
+    wait_text(dash_duo, BREAKDOWN, "Hòa An")
+    wait_text(dash_duo, HISTORY, "Thành phố Cao Bằng")  # one series per district
+    grid = wait_text(dash_duo, GRID, "Phát hiện mã độc")
+    assert "Đã cách ly" in grid and "Đã chặn" in grid
+    # the availability tile: up over the range, per portal — one check up, one down
+    dash_duo.driver.get(dash_duo.server_url + drilldown_href(KPIS["portal.availability"]))
+    wait_text(dash_duo, BY_AGENCY, "0,5")
+    wait_text(dash_duo, BY_AGENCY, "Cổng TTĐT Hòa An")
+    # availability over time: the up check's bucket at 1, the failed one's at 0
+    ys = wait_until(
+        lambda: dash_duo.driver.execute_script(
+            "const g = document.querySelector(arguments[0]);"
+            "return g && g.data && g.data.length ? g.data[0].y.filter(v => v !== null) : null",
+            f"#{HISTORY} .js-plotly-plot",
+        ),
+        timeout=20,
+        message="the availability line drawn",
+    )
+    assert sorted(ys) == [0, 1], ys
+    wait_text(dash_duo, GRID, "Gián đoạn")
