@@ -22,7 +22,7 @@ from typing import Any
 import dash
 from dash import Input, Output, State, dcc, html
 
-from dashboards import api, auth, data, export, health, ids, reports
+from dashboards import api, auth, callbackguard, data, export, health, ids, reports
 from dashboards.i18n import LANGS, t
 from dashboards.pages import devices, environment, security, services, traffic, wall
 from dashboards.reports import REPORT
@@ -231,4 +231,5 @@ def create_app(
     )
     for page in PAGES:
         page.register(app)
+    callbackguard.install(app.server)
     return app
