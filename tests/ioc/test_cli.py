@@ -61,6 +61,8 @@ def test_simulate_prints_progress_and_ends_with_one_json_line(mosquitto):
         "2000",
         "--bad-ratio",
         "0.1",
+        "--max-ahead",  # simulated time may run an hour ahead: 400 messages without waiting
+        "3600",
         env={"IOC_MQTT_URL": mosquitto.url},
     )
     assert done.returncode == 0, done.stderr
