@@ -1,7 +1,8 @@
 """The Dash app: `create_app(settings=None) -> Dash`. Importing this module creates nothing; the
 WSGI object production servers load is in `dashboards.wsgi`:
 
-    gunicorn --workers 4 --bind 0.0.0.0:8050 dashboards.wsgi:server
+    gunicorn --workers 4 --worker-class gthread --threads 64 --bind 0.0.0.0:8050 \
+        dashboards.wsgi:server
 
 `create_app` opens no connection and reads no data: the live state and storage clients are made
 (lazily connecting) and kept on the Flask app, pages and callbacks are registered on this app

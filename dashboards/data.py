@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,6 +53,7 @@ class Backend:
     live_problem: str = ""
     storage_problem: str = ""
     catalogue: dict[str, Source] = field(default_factory=dict)
+    on_close: list[Callable[[], None]] = field(default_factory=list)  # first, at close()
 
     @classmethod
     def open(cls, settings: Settings) -> Backend:
@@ -68,6 +69,8 @@ class Backend:
         return backend
 
     def close(self) -> None:
+        for stop in self.on_close:
+            stop()
         if self.live is not None:
             self.live.close()
         if self.storage is not None:

@@ -54,6 +54,15 @@ _TEXT: dict[str, tuple[str, str]] = {
     "live_ok": ("Dữ liệu trực tiếp", "Live data"),
     "live_lost": ("MẤT KẾT NỐI dữ liệu trực tiếp", "LIVE DATA CONNECTION LOST"),
     "connection_lost": ("mất kết nối", "connection lost"),
+    "push_connecting": ("Đang kết nối tới máy chủ…", "Connecting to the server…"),
+    "push_lost": (
+        "▲ MẤT KẾT NỐI tới máy chủ — đang kết nối lại; số liệu dưới đây có thể đã cũ",
+        "▲ SERVER CONNECTION LOST — reconnecting; the figures below may be out of date",
+    ),
+    "push_polling": (
+        "▲ MẤT KẾT NỐI đẩy trực tiếp — đang kết nối lại; tạm cập nhật mỗi giây",
+        "▲ PUSH CONNECTION LOST — reconnecting; refreshing every second meanwhile",
+    ),
     "stale": ("DỮ LIỆU CŨ", "STALE"),
     "no_data": ("chưa có dữ liệu", "no data yet"),
     "kpi_engine_stale": ("chỉ số chưa được tính lại", "KPIs not recomputed"),

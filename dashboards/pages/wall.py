@@ -1,8 +1,11 @@
 """The wall screen (`/`): live indicators and KPI tiles, the map and the alerts, 1920×1080.
 
-Refreshed every second from the live snapshot (Redis, through `dashboards.data`), never from
-InfluxDB. Tiles come from the KPI registry (`dashboards.tiles.catalogue`); each shows its data's
-age and turns grey with a "stale" label when its feed is late or the live state is unreachable.
+Pushed from the live snapshot (Redis, through `dashboards.data`), never from InfluxDB: the
+server renders the view once per change (`dashboards.push`) and streams it; the browser writes it
+into the page (assets/40-wall-push.js), polls once a second only while the stream is down, and
+says so on the wall (`WALL_PUSH_STATE`). Tiles come from the KPI registry
+(`dashboards.tiles.catalogue`); each shows its data's age and turns grey with a "stale" label
+when its feed is late or the live state is unreachable.
 """
 
 from __future__ import annotations
@@ -10,11 +13,13 @@ from __future__ import annotations
 import hashlib
 import json
 from typing import Any, NamedTuple
+from urllib.parse import parse_qsl
 
 import dash
-from dash import ALL, Input, Output, State, dcc, html, no_update
+from dash import ALL, ClientsideFunction, Input, Output, State, dcc, html, no_update
+from plotly.io.json import to_json_plotly
 
-from dashboards import alertview, data, ids, sanitize, theme
+from dashboards import alertview, data, ids, push, sanitize, theme
 from dashboards.components import alerts as alert_list
 from dashboards.components import map as city_map
 from dashboards.components import tile as tiles
@@ -27,6 +32,7 @@ from dashboards.urlstate import ViewState
 
 PATH = "/"
 REFRESH_MS = 1000
+PUSH_STATES = ("connecting", "lost", "polling")
 # What the browser keeps of an alert row to show it again while the live state is lost.
 _ROW_KEYS = (
     "alert_id",
@@ -65,12 +71,15 @@ def layout(**query: Any) -> html.Div:
     groups = {g: [s for s in specs if s.group == g] for g in WALL_GROUPS}
     return html.Div(
         [
-            dcc.Interval(id=ids.WALL_TIMER, interval=REFRESH_MS),
+            # the polling fallback: switched on by the push script only while its stream is down
+            dcc.Interval(id=ids.WALL_TIMER, interval=REFRESH_MS, disabled=True),
             dcc.Store(id=ids.WALL_LANG, data={"lang": lang, "query": shell}),
+            dcc.Store(id=ids.WALL_PUSH, data=None),  # the newest frame (JSON text)
+            dcc.Store(id=ids.WALL_PUSH_TEXT, data={k: t(f"push_{k}", lang) for k in PUSH_STATES}),
             dcc.Store(id=ids.WALL_MAP_KEY, data=""),
-            dcc.Store(id=ids.WALL_LAST, data=None),
             dcc.Store(id=ids.WALL_MAP_FIG, data=None),
             html.Div("", id=ids.WALL_STATUS, className="wall__status"),
+            html.Div("", id=ids.WALL_PUSH_STATE, className="wall__push wall__push--connecting"),
             html.Div(
                 [
                     html.Div(
@@ -253,17 +262,6 @@ def _compact(row: dict[str, Any]) -> dict[str, Any]:
     return {k: row[k] for k in _ROW_KEYS if k in row}
 
 
-def _sane_last(last: object) -> dict[str, Any] | None:
-    """The browser's copy of the last good view, if it has the shape this page wrote (it comes
-    back from the browser: never trusted further than that)."""
-    if not isinstance(last, dict) or not isinstance(last.get("ms"), int | float):
-        return None
-    tiles_ = [v for v in last.get("tiles") or [] if isinstance(v, dict)]
-    rows = [r for r in last.get("rows") or [] if isinstance(r, dict)]
-    counts = last.get("counts") if isinstance(last.get("counts"), dict) else {}
-    return {"ms": int(last["ms"]), "tiles": tiles_, "rows": rows, "counts": counts}
-
-
 def _last_known_tile(view: dict[str, Any], now_ms: int) -> dict[str, Any]:
     data_ms = view.get("data_ms")
     age = round((now_ms - data_ms) / 1000, 1) if data_ms else None
@@ -271,21 +269,18 @@ def _last_known_tile(view: dict[str, Any], now_ms: int) -> dict[str, Any]:
 
 
 def refresh(
-    n_intervals: int | None,
-    page: dict[str, str] | None,
-    tile_ids: list[dict[str, str]],
-    map_key: str | None,
+    live: data.LiveData,
+    lang: str,
+    query: str,
+    tile_keys: list[str],
     last: dict[str, Any] | None,
 ) -> WallView:
-    """One refresh from the live snapshot: tiles, alerts, status line and (when changed) map.
+    """One view of the live snapshot for every tile in `tile_keys`: tiles, alerts, status line
+    and map (with its key).
 
-    While the live state is lost, the last good view the browser keeps (`WALL_LAST`) is shown
-    again, every tile and alert marked as last known with its age, under the lost banner."""
-    lang = sanitize.lang(page)
-    query = sanitize.text(sanitize.mapping(page).get("query"))
-    tile_ids = [t for t in (tile_ids if isinstance(tile_ids, list) else []) if isinstance(t, dict)]
-    last = _sane_last(last)
-    live = data.read_live()
+    While the live state is lost, the last good view (`last`, what the previous view returned
+    as `WallView.last`) is shown again, every tile and alert marked as last known with its
+    age, under the lost banner."""
     now = live.read_ms
     snapshot = build_snapshot(live, now)
     map_note = ""
@@ -306,10 +301,10 @@ def refresh(
         alerts_title = t("alerts", lang)
         figure = city_map.figure(snapshot, lang, data.catalogue())
         key = hashlib.sha1(json.dumps(figure["data"], sort_keys=True).encode()).hexdigest()
-        new_map = no_update if key == map_key else figure
+        new_map = figure
     else:
-        keep = no_update
-        new_map, key = no_update, map_key or ""
+        keep = last
+        new_map, key = None, ""
         if last:
             views = {v["key"]: _last_known_tile(v, now) for v in last["tiles"]}
             rows = [
@@ -331,8 +326,7 @@ def refresh(
         status_class = "wall__status wall__status--lost"
     values, details, ages, classes, hrefs = [], [], [], [], []
     specs = {s.key: s for s in catalogue()}
-    for tile_id in tile_ids:
-        tile_key = sanitize.text(tile_id.get("key"))
+    for tile_key in tile_keys:
         view = views.get(tile_key, {"stale": True, "status": "no_data"})
         spec = specs.get(tile_key)
         hrefs.append(spec.href(view if view.get("scope") else None, keep=query) if spec else "/")
@@ -369,9 +363,69 @@ def refresh(
     )
 
 
+def variant(query: dict[str, Any]) -> push.Variant:
+    """The checked variant of the wall a stream or poll asks for: its language and the query
+    its links keep (rebuilt by `ViewState`, so a browser cannot invent others)."""
+    state = ViewState.from_query(
+        {k: v for k, v in query.items() if k in ("lang", "kiosk", "rotate")}
+    )
+    return state.lang, ViewState(lang=state.lang, kiosk=state.kiosk, rotate=state.rotate).to_query()
+
+
+def frame(chosen: push.Variant, live: data.LiveData, last: Any) -> tuple[bytes, Any]:
+    """The view of one variant as JSON for the browser (`render_js` writes it in), computed
+    once per change for every wall showing that variant; and the last good view to keep."""
+    lang, query = chosen
+    keys = [s.key for s in catalogue()]
+    view = refresh(live, lang, query, keys, last)
+    tiles_ = {
+        key: {"value": v, "detail": d, "age": a, "class": c, "href": h}
+        for key, v, d, a, c, h in zip(
+            keys, view.values, view.details, view.ages, view.classes, view.hrefs, strict=True
+        )
+    }
+    body = {
+        "ms": live.read_ms,
+        "tiles": tiles_,
+        "alerts": view.alerts,
+        "alerts_class": view.alerts_class,
+        "counts": view.counts,
+        "alerts_title": view.alerts_title,
+        "status": view.status,
+        "status_class": view.status_class,
+        "map": view.map,
+        "map_key": view.map_key,
+        "map_note": view.map_note,
+    }
+    return to_json_plotly(body).encode(), view.last
+
+
+def poll(n_intervals: int | None, page: dict[str, str] | None) -> Any:
+    """The polling fallback: the frame the streams get (never a render of this browser's own)."""
+    page = sanitize.mapping(page)
+    query = sanitize.text(page.get("query")).lstrip("?")
+    chosen = variant({**dict(parse_qsl(query)), "lang": sanitize.lang(page)})
+    found = push.hub().frame(chosen)
+    return found.body.decode() if found is not None else no_update
+
+
 def register(app: dash.Dash) -> None:
     dash.register_page(__name__, path=PATH, layout=layout, name="wall", title=t("app_short", "vi"))
+    push.install(app.server, frame, data.read_live, variant)
     app.callback(
+        Output(ids.WALL_PUSH, "data"),
+        Input(ids.WALL_TIMER, "n_intervals"),
+        State(ids.WALL_LANG, "data"),
+        prevent_initial_call=True,
+    )(poll)
+    app.clientside_callback(
+        ClientsideFunction("wallpush", "start"),
+        Output(ids.WALL_PUSH_STATE, "title"),
+        Input(ids.WALL_LANG, "data"),
+        State(ids.WALL_PUSH_TEXT, "data"),
+    )
+    app.clientside_callback(
+        ClientsideFunction("wallpush", "render"),
         Output(ids.tile_value(ALL), "children"),
         Output(ids.tile_detail(ALL), "children"),
         Output(ids.tile_age(ALL), "children"),
@@ -385,14 +439,11 @@ def register(app: dash.Dash) -> None:
         Output(ids.WALL_STATUS, "className"),
         Output(ids.WALL_MAP_FIG, "data"),
         Output(ids.WALL_MAP_KEY, "data"),
-        Output(ids.WALL_LAST, "data"),
         Output(ids.WALL_MAP_NOTE, "children"),
-        Input(ids.WALL_TIMER, "n_intervals"),
-        State(ids.WALL_LANG, "data"),
+        Input(ids.WALL_PUSH, "data"),
         State(ids.tile(ALL), "id"),
         State(ids.WALL_MAP_KEY, "data"),
-        State(ids.WALL_LAST, "data"),
-    )(refresh)
+    )
     app.clientside_callback(
         alert_list.FIT_ALERTS_JS,
         Output(ids.WALL_ALERTS_MORE, "title"),

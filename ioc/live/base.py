@@ -99,7 +99,22 @@ class LiveUpdate:
         return bool(self.latest or self.counters or self.deadletters or self.stored)
 
 
+class Changes(Protocol):
+    """One watcher of the live state's change notifications (the wall's push, `dashboards.push`).
+    Writers of what a wall shows (latest readings, KPI values, alerts, per-source facts) notify."""
+
+    def wait(self, timeout_s: float) -> bool:
+        """Wait up to `timeout_s` for a change; True if one (or several) came since the last call.
+        Raises LiveStateError when the live state cannot be watched (then call again later)."""
+
+    def close(self) -> None:
+        """Stop watching."""
+
+
 class LiveState(Protocol):
+    def changes(self) -> Changes:
+        """A new watcher of change notifications (each has its own connection or cursor)."""
+
     def apply(self, update: LiveUpdate) -> None:
         """Apply an update atomically enough for a wall screen. Raises LiveStateError."""
 

@@ -13,7 +13,9 @@ It holds what Redis holds (see `ioc.live.redis` for the key map) and answers the
 
 - the stored-batch stream keeps exactly `stored_maxlen` entries (Redis: about that many) and
   hands the same `StoredEntry` objects to the one group reading it; heartbeats, the per-source
-  facts and the sentinel behave as in Redis.
+  facts and the sentinel behave as in Redis;
+- `changes()`: a watcher woken by every write of latest readings, KPI values, alerts and
+  per-source facts (Redis: a PUBLISH on `ioc:changed`).
 
 Everything sits behind one lock; nothing lives at module level, so two instances never share.
 The state goes with the process: `is_empty()` then tells the caller to rebuild from storage.
@@ -61,6 +63,16 @@ class MemoryLiveState:
         self._alerts = b""
         self._acks: list[bytes] = []
         self._heartbeats: dict[str, bytes] = {}
+        self._version = 0  # bumped by every write a wall shows (`changes()`)
+        self._changed = threading.Condition(self._lock)
+
+    def changes(self) -> MemoryChanges:
+        return MemoryChanges(self)
+
+    def _bump(self) -> None:
+        """Under the lock: a change a wall shows."""
+        self._version += 1
+        self._changed.notify_all()
 
     def apply(self, update: LiveUpdate) -> None:
         encoded = [
@@ -101,6 +113,8 @@ class MemoryLiveState:
                     self._stored_deleted = id_key(self._stored.popleft().id)
             if update.stored:
                 self._appended.notify_all()
+            if update.latest:
+                self._bump()
 
     def latest(self, measurement: str) -> dict[str, Reading]:
         with self._lock:
@@ -132,6 +146,7 @@ class MemoryLiveState:
         data = orjson.dumps({"ts": ts_ms, "values": values})
         with self._lock:
             self._kpis = data
+            self._bump()
 
     def kpis(self) -> tuple[int, list[dict[str, Any]]]:
         with self._lock:
@@ -145,6 +160,7 @@ class MemoryLiveState:
         data = orjson.dumps(list(alerts))
         with self._lock:
             self._alerts = data
+            self._bump()
 
     def alerts(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -203,6 +219,7 @@ class MemoryLiveState:
         data = orjson.dumps(list(sources))
         with self._lock:
             self._sources = data
+            self._bump()
 
     def sources(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -235,6 +252,27 @@ class MemoryLiveState:
             ms, seq = last_ms, last_seq + 1
         self._last_id = (ms, seq)
         return f"{ms}-{seq}"
+
+
+class MemoryChanges:
+    """A watcher of one `MemoryLiveState`'s writes (it remembers the version it last saw)."""
+
+    def __init__(self, state: MemoryLiveState) -> None:
+        self._state = state
+        with state._lock:
+            self._seen = state._version
+
+    def wait(self, timeout_s: float) -> bool:
+        state = self._state
+        with state._changed:
+            if state._version == self._seen and timeout_s > 0:
+                state._changed.wait(timeout_s)
+            changed = state._version != self._seen
+            self._seen = state._version
+        return changed
+
+    def close(self) -> None:
+        """Nothing to release."""
 
 
 def _after(last: tuple[int, int]) -> tuple[int, int]:

@@ -16,6 +16,8 @@
                                 consumer group `engine` (see ioc.live.stream)
     ioc:sources                 string JSON [per-source facts, ...] (the engine's)
     ioc:sentinel                string, the running engine's token (absent: state was lost)
+    ioc:changed                 pub/sub channel: a message (epoch ms) after every write of latest
+                                readings, KPI values, alerts or per-source facts (`changes()`)
 
 One `apply` is one pipelined round trip; redis-py errors become `LiveStateError` here.
 
@@ -55,6 +57,7 @@ from ioc.model import (
 PREFIX = "ioc:"
 APPLY_TIMEOUT_S = 5.0
 PROBE_TIMEOUT_S = 0.25
+CHANGED = f"{PREFIX}changed"
 
 # ARGV in groups of five: measurement, source, time_ms, district, reading JSON.
 _LATEST_SCRIPT = """
@@ -204,6 +207,9 @@ class RedisLiveState:
         self._reset_script = self._redis.register_script(_RESET_SCRIPT)
         self._consumed: dict[str, int] = {}  # per group: entries added up to what it has read
 
+    def changes(self) -> RedisChanges:
+        return RedisChanges(self._redis)
+
     def apply(self, update: LiveUpdate) -> None:
         pipe = self._bulk.pipeline(transaction=False)
         if update.latest:
@@ -217,6 +223,7 @@ class RedisLiveState:
                     orjson.dumps(reading.to_dict()),
                 ]
             self._latest_script(args=args, client=pipe)
+            pipe.publish(CHANGED, _now_ms())
         if update.windows:
             # One script call for every window: a few hundred arguments instead of one per point
             # (packing tens of thousands of RPUSH arguments was the live update's main cost).
@@ -288,7 +295,7 @@ class RedisLiveState:
         return letters
 
     def set_kpis(self, values: Sequence[Mapping[str, Any]], ts_ms: int) -> None:
-        self._run(self._redis.set, f"{PREFIX}kpis", orjson.dumps({"ts": ts_ms, "values": values}))
+        self._set_and_tell(f"{PREFIX}kpis", orjson.dumps({"ts": ts_ms, "values": values}))
 
     def kpis(self) -> tuple[int, list[dict[str, Any]]]:
         raw = self._run(self._redis.get, f"{PREFIX}kpis")
@@ -298,7 +305,7 @@ class RedisLiveState:
         return int(data["ts"]), list(data["values"])
 
     def set_alerts(self, alerts: Sequence[Mapping[str, Any]]) -> None:
-        self._run(self._redis.set, f"{PREFIX}alerts", orjson.dumps(list(alerts)))
+        self._set_and_tell(f"{PREFIX}alerts", orjson.dumps(list(alerts)))
 
     def alerts(self) -> list[dict[str, Any]]:
         raw = self._run(self._redis.get, f"{PREFIX}alerts")
@@ -368,7 +375,7 @@ class RedisLiveState:
             self._run(self._redis.xack, f"{PREFIX}stored", group, *ids)
 
     def set_sources(self, sources: Sequence[Mapping[str, Any]]) -> None:
-        self._run(self._redis.set, f"{PREFIX}sources", orjson.dumps(list(sources)))
+        self._set_and_tell(f"{PREFIX}sources", orjson.dumps(list(sources)))
 
     def sources(self) -> list[dict[str, Any]]:
         raw = self._run(self._redis.get, f"{PREFIX}sources")
@@ -391,6 +398,13 @@ class RedisLiveState:
         for client in (self._redis, self._bulk, self._prober):
             client.close()
 
+    def _set_and_tell(self, key: str, value: bytes) -> None:
+        """SET and PUBLISH the change, in one round trip."""
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.set(key, value)
+        pipe.publish(CHANGED, _now_ms())
+        self._run(pipe.execute)
+
     def _run(self, call: Any, *args: Any, **kwargs: Any) -> Any:
         self.breaker.check()
         try:
@@ -400,6 +414,36 @@ class RedisLiveState:
             raise LiveStateError(f"Redis failed: {exc}") from None
         except redis.RedisError as exc:
             raise LiveStateError(f"Redis failed: {exc}") from None
+
+
+class RedisChanges:
+    """A subscription to `ioc:changed` on its own connection (subscribed at the first wait,
+    again after an error)."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self._pubsub = client.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
+        self._subscribed = False
+
+    def wait(self, timeout_s: float) -> bool:
+        try:
+            if not self._subscribed:
+                self._pubsub.subscribe(CHANGED)
+                self._subscribed = True
+            changed = self._pubsub.get_message(timeout=max(timeout_s, 0.0)) is not None
+            while self._pubsub.get_message(timeout=0.0) is not None:  # several: one change
+                changed = True
+            return changed
+        except (redis.RedisError, OSError, ValueError) as exc:  # ValueError: a closed socket
+            self._subscribed = False
+            self._pubsub.reset()
+            raise LiveStateError(f"live state (Redis) cannot be watched: {exc}") from exc
+
+    def close(self) -> None:
+        self._pubsub.close()
+
+
+def _now_ms() -> int:
+    return time.time_ns() // NS_PER_MS
 
 
 def _text(value: Any) -> str:

@@ -8,6 +8,7 @@ import pytest
 from dash import no_update
 from werkzeug.exceptions import Forbidden
 
+from dashboards import data
 from dashboards.app import create_app, update_shell
 from dashboards.drilldown import compute_view
 from dashboards.pages import common, devices, environment, wall
@@ -39,13 +40,10 @@ def reading(measurement, source, district, ts_ms, tags=None, **fields):
     return Reading(measurement, ts_ms * NS_PER_MS, all_tags, fields)
 
 
-def tile_ids():
-    return [{"type": "tile", "key": spec.key} for spec in catalogue()]
-
-
-def refresh(app, map_key=None, lang="vi", last=None):
+def refresh(app, lang="vi", last=None):
     with app.server.test_request_context():
-        return wall.refresh(1, {"lang": lang, "query": ""}, tile_ids(), map_key, last)
+        keys = [spec.key for spec in catalogue()]
+        return wall.refresh(data.read_live(), lang, "", keys, last)
 
 
 def test_wall_refresh_renders_live_values_and_alerts(app, live):
@@ -85,9 +83,16 @@ def test_wall_refresh_renders_live_values_and_alerts(app, live):
     assert "/traffic?" in str(view.alerts) and "alert=border.queue_long" in str(view.alerts)
     assert "site=ta-lung-border-gate" in str(view.alerts)
     assert "CẢNH BÁO" in str(view.counts) and "NGHIÊM TRỌNG" in str(view.counts)
-    assert view.last["rows"] and view.last["tiles"]  # kept in the browser for a live loss
+    assert view.last["rows"] and view.last["tiles"]  # kept by the server for a live loss
     assert view.map["data"] and view.map_key
-    assert refresh(app, map_key=view.map_key).map is no_update  # only sent when it changed
+    # the frame every wall of the variant gets: the same view, as JSON, rendered once
+    with app.server.test_request_context():
+        body, kept = wall.frame(("vi", ""), data.read_live(), None)
+    frame = orjson.loads(body)
+    assert frame["tiles"][indicator_key("temperature")]["value"][0]["props"]["children"] == "24,5"
+    assert frame["map_key"] == view.map_key and frame["map"]["data"]
+    assert "Hàng chờ tại cửa khẩu Tà Lùng dài 1.620 m" in body.decode()
+    assert kept["tiles"]
     english = refresh(app, lang="en")
     assert "Queue at Tà Lùng border gate is 1,620 m long" in str(english.alerts)
 
@@ -284,4 +289,4 @@ def test_wall_refresh_after_a_live_loss_shows_the_last_known_view_marked(app, li
     assert "MẤT KẾT NỐI" in str(view.ages[temp]) and "tile--stale" in view.classes[temp]
     assert "cam-7" in str(view.alerts) and "Không có cảnh báo" not in str(view.alerts)
     assert "Cảnh báo cuối cùng đã biết" in view.alerts_title
-    assert "MẤT KẾT NỐI" in str(view.status) and view.last is no_update
+    assert "MẤT KẾT NỐI" in str(view.status) and view.last is good.last  # kept as it was

@@ -113,5 +113,6 @@ def test_callbacks_take_values_of_any_json_type(history_app, value):
             value if not isinstance(value, dict | list) else None,
         ):
             common.acknowledge(trigger, 1, value, value, "vi")
-        wall.refresh(value, value, value, value, value)
+        wall.poll(value, value)
+        wall.variant({"lang": value, "kiosk": value, "rotate": value})
         devices.live_sources(value, value)

@@ -280,3 +280,22 @@ def test_sources_and_sentinel(live):
     live.set_sentinel("engine-1")
     assert live.sources() == [{"source": "a", "online": True}]
     assert live.sentinel() == "engine-1"
+
+
+def test_changes_wake_a_watcher_on_what_a_wall_shows_and_not_otherwise(live):
+    changes = live.changes()
+    try:
+        assert changes.wait(0.2) is False  # subscribed; nothing happened
+        apply(live, counters={"received:sensor": 1})  # counters only: no wall change
+        assert changes.wait(0.2) is False
+        apply(live, [reading("s1", 1000, 1.0)])
+        assert changes.wait(5) is True
+        assert changes.wait(0.1) is False  # one change, told once
+        live.set_kpis([], 2000)
+        live.set_alerts([])
+        live.set_sources([])
+        assert changes.wait(5) is True
+        live.set_heartbeat("engine", 3000)  # heartbeats move with the clock: the tick shows them
+        assert changes.wait(0.2) is False
+    finally:
+        changes.close()

@@ -1,0 +1,199 @@
+"""The wall by push (dashboards/push.py, assets/40-wall-push.js), in headless Chromium on the real
+pipeline: an update reaches the page with no poll in between, the stream is refused without a
+session, every wall gets the same frame from one render, and a dead server shows "lost" in
+words on the wall and recovers when it is back."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dashboards import ids, push
+from dashboards.tiles import indicator_key
+from ioc.devservices import free_port, wait_until
+from ioc.settings import ENV_PREFIX
+from tests.dashboards.browser import class_of, cookie_header, text_of, wait_class, wait_text
+from tests.dashboards.conftest import TEST_PASSWORD, now_ms
+
+pytestmark = pytest.mark.services
+TEMP = indicator_key("temperature")
+
+# Callback requests the page has made (Dash's only way to ask the server for anything).
+_CALLBACKS_JS = (
+    "return performance.getEntriesByType('resource')"
+    ".filter(e => e.name.includes('/_dash-update-component')).length"
+)
+
+
+def _events(host: str, port: int, cookie: str, count: int) -> tuple[int, list[bytes]]:
+    """The status and the first `count` data events of one stream."""
+    conn = http.client.HTTPConnection(host, port, timeout=15)
+    conn.request("GET", push.STREAM_PATH + "?lang=vi", headers={"Cookie": cookie})
+    response = conn.getresponse()
+    events: list[bytes] = []
+    if response.status == 200:
+        buffer = b""
+        while len(events) < count:
+            buffer += response.read1(65536)
+            while b"\n\n" in buffer:
+                event, buffer = buffer.split(b"\n\n", 1)
+                data = [line[6:] for line in event.split(b"\n") if line.startswith(b"data: ")]
+                if data:
+                    events.append(data[0])
+    conn.close()
+    return response.status, events
+
+
+def test_push001_an_update_reaches_the_wall_with_no_poll_in_between(
+    app, engine, collector, publish, dash_duo
+):
+    publish.sensor("hoa-an", "t-push-1", "weather", {"temp_c": 21.5}, now_ms())
+    dash_duo.start_server(app)
+    wait_text(dash_duo, ids.tile_value(TEMP), "21,5")
+    wait_class(dash_duo, ids.WALL_PUSH_STATE, "wall__push--live")
+    # no fallback from here on: only the stream can bring the next value
+    dash_duo.driver.execute_script(
+        "window.iocWallPush.fallback = false;"
+        "window.dash_clientside.set_props('wall-timer', {disabled: true});"
+        "performance.setResourceTimingBufferSize(100000); performance.clearResourceTimings();"
+    )
+    publish.sensor("hoa-an", "t-push-1", "weather", {"temp_c": 23.0}, now_ms())
+    wait_text(dash_duo, ids.tile_value(TEMP), "23,0")
+    assert dash_duo.driver.execute_script(_CALLBACKS_JS) == 0  # not one request to the server
+    assert "tile--stale" not in class_of(dash_duo, ids.tile(TEMP)).split()
+
+
+def test_push004_a_browser_without_the_stream_polls_the_same_frame_and_says_so(
+    app, engine, collector, publish, dash_duo
+):
+    publish.sensor("hoa-an", "t-push-4", "weather", {"temp_c": 17.5}, now_ms())
+    dash_duo.start_server(app)
+    wait_text(dash_duo, ids.tile_value(TEMP), "17,5")
+    wait_class(dash_duo, ids.WALL_PUSH_STATE, "wall__push--live")
+    dash_duo.driver.execute_script(
+        "window.iocWallPush.pollOnlyNow();"  # as a browser whose stream never holds
+        "performance.setResourceTimingBufferSize(100000); performance.clearResourceTimings();"
+    )
+    state = wait_text(dash_duo, ids.WALL_PUSH_STATE, "tạm cập nhật mỗi giây")
+    assert "MẤT KẾT NỐI đẩy trực tiếp" in state  # in words: not pushed, but refreshed
+    publish.sensor("hoa-an", "t-push-4", "weather", {"temp_c": 18.5}, now_ms())
+    wait_text(dash_duo, ids.tile_value(TEMP), "18,5")
+    assert dash_duo.driver.execute_script(_CALLBACKS_JS) >= 1  # it came by a poll
+    # and the server let go of the stream (it notices at its next write, within a second)
+    wait_until(lambda: hub_streams(app) == 0, timeout=10, message="stream closed")
+
+
+def hub_streams(app) -> int:
+    return app.server.extensions[push.EXTENSION].streams
+
+
+def test_push002_the_stream_needs_a_session_and_every_wall_gets_one_render(
+    app, engine, collector, publish, dash_duo
+):
+    publish.sensor("hoa-an", "t-push-2", "weather", {"temp_c": 19.5}, now_ms())
+    dash_duo.start_server(app)
+    wait_text(dash_duo, ids.tile_value(TEMP), "19,5")
+    host, port = "127.0.0.1", int(dash_duo.server.url.rstrip("/").rsplit(":", 1)[1])
+    status, events = _events(host, port, "", 1)
+    assert status == 401 and events == []  # anonymous: refused, nothing sent
+    status, events = _events(host, port, "ioc_session=forged", 1)
+    assert status == 401
+    cookie = cookie_header(dash_duo)
+    hub = app.server.extensions[push.EXTENSION]
+    before = hub.renders
+    status, first = _events(host, port, cookie, 3)
+    status2, second = _events(host, port, cookie, 3)
+    assert status == status2 == 200
+    assert b"19,5" in first[-1]  # the wall's own rendering of the value (Vietnamese format)
+    # the frames are the very bytes of one render: both streams (and the browser) got them
+    assert set(first) & set(second)
+    # two more walls did not add renders: about one a second however many watch
+    seconds = 1 + len(set(first) | set(second))
+    assert hub.renders - before <= seconds + 2, (hub.renders - before, seconds)
+
+
+class Gunicorn:
+    """The dashboard under gunicorn (gthread worker, as in docker-compose.yml) on a fixed port,
+    so it can be killed and started again where the browser looks for it."""
+
+    def __init__(self, settings) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)}
+        for name in ("data_dir", "redis_url", "influx_url", "influx_bucket", "mqtt_url"):
+            env[ENV_PREFIX + name.upper()] = str(getattr(settings, name))
+        env["IOC_INFLUX_TOKEN"] = "test"
+        env["IOC_DASHBOARD_SECRET_KEY"] = "one-key-across-restarts"
+        self.env = env
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                str(Path(sys.executable).with_name("gunicorn")),
+                "--workers=1",
+                "--worker-class=gthread",
+                "--threads=8",
+                f"--bind=127.0.0.1:{self.port}",
+                "dashboards.wsgi:server",
+            ],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        wait_until(self._answers, timeout=30, message="gunicorn answers")
+
+    def _answers(self) -> bool:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+        try:
+            conn.request("GET", "/healthz")
+            return conn.getresponse().status < 500
+        except OSError:
+            return False
+        finally:
+            conn.close()
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)  # the master and its worker
+            self.process.wait(10)
+
+
+def test_push003_a_dead_server_shows_lost_on_the_wall_and_it_recovers(
+    settings, engine, collector, publish, dash_duo
+):
+    from ioc.auth import Auth
+
+    Auth.open(settings).users.add("lan", "operator", TEST_PASSWORD)
+    server = Gunicorn(settings)
+    server.start()
+    try:
+        publish.sensor("hoa-an", "t-push-3", "weather", {"temp_c": 20.5}, now_ms())
+        driver = dash_duo.driver
+        driver.get(f"{server.url}/login?next=/")
+        dash_duo.wait_for_element("#username", timeout=20)
+        dash_duo.find_element("#username").send_keys("lan")
+        dash_duo.find_element("#password").send_keys(TEST_PASSWORD)
+        dash_duo.find_element("#login-submit").click()
+        wait_text(dash_duo, ids.tile_value(TEMP), "20,5", timeout=30)
+        wait_class(dash_duo, ids.WALL_PUSH_STATE, "wall__push--live")
+        server.kill()
+        lost = wait_text(dash_duo, ids.WALL_PUSH_STATE, "MẤT KẾT NỐI", timeout=15)
+        assert "đang kết nối lại" in lost  # in words, and what it is doing about it
+        wait_class(dash_duo, ids.WALL_PUSH_STATE, "wall__push--lost")  # polls fail too
+        assert text_of(dash_duo, ids.tile_value(TEMP)).startswith("20,5")  # kept, marked
+        publish.sensor("hoa-an", "t-push-3", "weather", {"temp_c": 22.5}, now_ms())
+        server.start()
+        # EventSource reconnects by itself: the new value arrives and the badge goes away
+        wait_text(dash_duo, ids.tile_value(TEMP), "22,5", timeout=30)
+        wait_class(dash_duo, ids.WALL_PUSH_STATE, "wall__push--live", timeout=15)
+        assert text_of(dash_duo, ids.WALL_PUSH_STATE) == ""
+    finally:
+        server.kill()
