@@ -16,7 +16,14 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from ioc.devservices import Mosquitto, wait_until
-from ioc.mqttauth import add_device, hash_password, read_passwd, write_passwd
+from ioc.mqttauth import (
+    DYNSEC_NAME,
+    add_device,
+    hash_password,
+    read_passwd,
+    render_dynsec,
+    write_passwd,
+)
 from ioc.sources import load_sources
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -116,6 +123,8 @@ def prepare_deploy(
     write_passwd(deploy / "passwd", entries)
     with (deploy / "acl").open("a", encoding="utf-8") as acl:
         acl.write(f"\n# test only\nuser {AUDITOR[0]}\ntopic read #\n")
+    auditor = {AUDITOR[0]: [("read", "#")]}
+    (deploy / DYNSEC_NAME).write_text(render_dynsec(sources, auditor), encoding="utf-8")
     config = run_start_sh(deploy, tmp_path / "run", simulator=simulator, tls_dir=tls_dir)
     return config, passwords
 

@@ -38,7 +38,7 @@ from ioc.auth import Auth
 from ioc.devservices import free_port, wait_until
 from ioc.feeds import FEEDS
 from ioc.live.redis import RedisLiveState
-from ioc.mqttauth import render_acl
+from ioc.mqttauth import DYNSEC_NAME, render_acl, render_dynsec
 from ioc.settings import ENV_PREFIX, Settings, load_settings
 from ioc.sources import load_sources
 from ioc.storage.base import TimeRange
@@ -346,7 +346,8 @@ def test_mosquitto_runs_the_repository_conf_plus_password_file_and_acl(project, 
     deploy_dir = start_sh_default("MOSQUITTO_DEPLOY_DIR")
     assert mounts[str(project / "deploy" / "mosquitto")] == (deploy_dir, ["ro"])
     assert broker["command"] == ["sh", f"{deploy_dir}/start.sh"]
-    assert {"acl", "passwd", "production.conf", "start.sh"} <= {p.name for p in DEPLOY.iterdir()}
+    shipped = {"acl", "dynamic-security.json", "passwd", "production.conf", "start.sh"}
+    assert shipped <= {p.name for p in DEPLOY.iterdir()}
     # Operators add devices with mosquitto_passwd, which drops comment lines: ship it empty.
     assert (DEPLOY / "passwd").read_text() == ""
 
@@ -558,6 +559,8 @@ def acl_rules() -> list[tuple[str | None, str, str]]:
 
 def test_the_acl_is_the_one_generated_from_the_source_catalogue():
     assert (DEPLOY / "acl").read_text(encoding="utf-8") == render_acl(load_sources())
+    dynsec = (DEPLOY / DYNSEC_NAME).read_text(encoding="utf-8")
+    assert dynsec == render_dynsec(load_sources())
 
 
 def test_the_acl_lets_each_device_publish_only_its_own_feed_district_and_status():
@@ -593,7 +596,11 @@ def deploy(tmp_path: Path) -> Iterator[DeployBroker]:
         text = broker.config.read_text(encoding="utf-8")
         assert text.startswith((ROOT / "mosquitto.conf").read_text(encoding="utf-8"))
         assert f"password_file {tmp_path}/run/passwd" in text
-        assert f"acl_file {tmp_path}/deploy/acl" in text
+        assert not re.search(
+            r"^acl_file", text, re.M
+        )  # the plugin enforces the rules (it refuses SUBSCRIBEs)
+        assert re.search(r"^plugin \S+/mosquitto_dynamic_security\.so$", text, re.M)
+        assert f"plugin_opt_config_file {tmp_path}/run/dynamic-security.json" in text
         assert "use_username_as_clientid true" in text
         yield broker
 

@@ -2,7 +2,11 @@
 # Command of the mosquitto service (eclipse-mosquitto:2, busybox sh; also runs under dash).
 #
 # 1. Broker config = the repository's mosquitto.conf (shared with the tests) + production.conf
-#    + `password_file` and `acl_file` lines pointing at the files below.
+#    + `password_file` (authentication) and the dynamic-security plugin with a writable copy of
+#    dynamic-security.json (who may publish, subscribe and receive what: generated with `acl`
+#    by `ioc devices acl`; unlike acl_file, the plugin refuses SUBSCRIBEs, so no device can join
+#    the collectors' $share group). MOSQUITTO_DYNSEC_PLUGIN names the plugin's .so if it is
+#    not in /usr/lib (eclipse-mosquitto) or /usr/lib/<arch> (Debian).
 # 2. Password file = the device credentials in deploy/mosquitto/passwd (`ioc devices add`) + the
 #    service users: `collector-1`, `collector-2` and `healthcheck` (the compose healthcheck, no
 #    topics) with MQTT_COLLECTOR_PASSWORD (required), and
@@ -28,10 +32,25 @@ if [ -z "${MQTT_COLLECTOR_PASSWORD:-}" ]; then
   exit 2
 fi
 
+dynsec_plugin=${MOSQUITTO_DYNSEC_PLUGIN:-}
+if [ -z "$dynsec_plugin" ]; then
+  for candidate in /usr/lib/mosquitto_dynamic_security.so /usr/lib/*/mosquitto_dynamic_security.so; do
+    if [ -f "$candidate" ]; then
+      dynsec_plugin=$candidate
+      break
+    fi
+  done
+fi
+if [ -z "$dynsec_plugin" ] || [ ! -f "$dynsec_plugin" ]; then
+  echo "start.sh: mosquitto_dynamic_security.so not found (set MOSQUITTO_DYNSEC_PLUGIN)" >&2
+  exit 2
+fi
+
 mkdir -p "$run_dir"
 chmod 0700 "$run_dir"
 umask 077
 cp "$deploy_dir/passwd" "$run_dir/passwd"
+cp "$deploy_dir/dynamic-security.json" "$run_dir/dynamic-security.json"
 for user in collector-1 collector-2 healthcheck; do
   mosquitto_passwd -b "$run_dir/passwd" "$user" "$MQTT_COLLECTOR_PASSWORD"
 done
@@ -51,7 +70,8 @@ fi
   echo "# ---- $deploy_dir/production.conf"
   cat "$deploy_dir/production.conf"
   echo "password_file $run_dir/passwd"
-  echo "acl_file $deploy_dir/acl"
+  echo "plugin $dynsec_plugin"
+  echo "plugin_opt_config_file $run_dir/dynamic-security.json"
 } > "$run_dir/mosquitto.conf"
 
 if [ -f "$tls_dir/broker.crt" ] && [ -f "$tls_dir/broker.key" ]; then

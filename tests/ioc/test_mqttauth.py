@@ -3,6 +3,7 @@ by the real Mosquitto (deploy/mosquitto/start.sh's config) — no mosquitto_pass
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -17,6 +18,7 @@ from ioc.mqttauth import (
     hash_password,
     read_passwd,
     render_acl,
+    render_dynsec,
 )
 from ioc.sources import load_sources
 from tests.broker import DEPLOY, DEVICE_A, DEVICE_B, Client, run_start_sh
@@ -86,3 +88,31 @@ def test_devices_add_and_revoke_on_the_real_broker(tmp_path):
         still.close()
         again = runner.invoke(APP, ["devices", "revoke", name, "--deploy-dir", str(deploy)])
         assert again.exit_code == 1
+
+
+def test_the_dynamic_security_rules_are_the_acl_rules_and_devices_may_not_subscribe():
+    document = json.loads(render_dynsec(load_sources()))
+    assert document["defaultACLAccess"] == {
+        "publishClientSend": False,
+        "publishClientReceive": False,
+        "subscribe": False,
+        "unsubscribe": True,
+    }
+    roles = {
+        r["rolename"]: {(a["acltype"], a["topic"]) for a in r["acls"]} for r in document["roles"]
+    }
+    assert {c["username"]: [r["rolename"] for r in c["roles"]] for c in document["clients"]} == {
+        user: [user] for user in roles
+    }
+    assert all("password" not in c for c in document["clients"])  # the password file's job
+    assert roles["collector-1"] == {
+        ("subscribePattern", "ioc/#"),
+        ("subscribePattern", "$share/+/ioc/#"),
+        ("publishClientReceive", "ioc/#"),
+        ("publishClientSend", "ioc/deadletter/#"),
+    }
+    assert roles["air-nuoc-hai"] == {
+        ("publishClientSend", "ioc/sensor/hoa-an/air-nuoc-hai"),
+        ("publishClientSend", "ioc/status/air-nuoc-hai"),
+    }
+    assert "healthcheck" not in roles  # may connect, nothing else
