@@ -159,7 +159,14 @@ def compute_view(
     if span is None:
         message = t("bad_range", lang)
         empty = charts.history(pd.DataFrame(), "", "", lang, message)
-        return {"history": empty, "breakdown": empty, "rows": [], "columns": [], "summary": message}
+        return {
+            "history": empty,
+            "breakdown": empty,
+            "rows": [],
+            "columns": [],
+            "summary": message,
+            "error": "",
+        }
     measurement = spec.measurement(state)
     measure = spec.measure(state)
     where = spec.where(state)
@@ -208,4 +215,5 @@ def compute_view(
         "rows": rows,
         "columns": columns,
         "summary": summary,
+        "error": error,
     }

@@ -84,6 +84,7 @@ URL_SYNC = "url-sync"
 ALERTS = "alerts"
 ALERTS_TIMER = "alerts-timer"
 SUMMARY = "summary"
+RECORDS_NOTE = "records-note"  # under the raw records: why they cannot be read, in words
 INCIDENTS = "incidents"  # /security: the incidents of the range with their timeline
 BY_AGENCY = "by-agency"  # /security: the measure per agency (security) or per portal
 PAGE_LANG = "lang"

@@ -180,6 +180,7 @@ def layout(spec: DrillDown, query: dict[str, Any], extra: list[Any] | None = Non
                         hidden=not auth.can(EXPORT),
                     ),
                     html.Span(t("export_all", lang), className="drill__hint"),
+                    html.Div("", id=part(ids.RECORDS_NOTE), className="drill__error", role="alert"),
                     grid.grid(part(ids.GRID), f"{page}.csv", lang, paged=True),
                 ],
                 "panel--records",
@@ -342,6 +343,8 @@ def register(app: dash.Dash, spec: DrillDown) -> None:
             view["breakdown"],
             columns,
             view["summary"],
+            # the grid reads the same storage: "no records" must not stand for "unreadable"
+            t("storage_error", state.lang, error=view["error"][:200]) if view["error"] else "",
             state.with_(alert="").to_query(),
             export_href(page, state),
         )
@@ -351,6 +354,7 @@ def register(app: dash.Dash, spec: DrillDown) -> None:
         Output(part(ids.BREAKDOWN + ids.FIGURE), "data"),
         Output(part(ids.GRID), "columnDefs"),
         Output(part(ids.SUMMARY), "children"),
+        Output(part(ids.RECORDS_NOTE), "children"),
         Output(part(ids.QUERY), "data"),
         Output(part(ids.EXPORT), "href"),
         *(Input(ids.control(page, n), "value") for n in names),

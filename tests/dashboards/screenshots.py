@@ -1,7 +1,7 @@
 """Take 1920×1080 screenshots of every page with the simulator running (not a test).
 
     python -m tests.dashboards.screenshots docs/screenshots [--wait-alerts 240] \
-        [--size 1920x1080 --size 3840x2160 --size 1366x768] [--only wall]
+        [--size 1920x1080 --size 3840x2160 --size 1366x768] [--only wall] [--only security]
 
 Starts throw-away Mosquitto, InfluxDB and Redis (ioc.devservices), a collector with its KPI
 engine, the simulator (scenario `flood`, started 2.6 simulated hours back so the run is near its
@@ -10,7 +10,9 @@ the KPI engine has raised flood alerts and acknowledges one the way a supervisor
 signs in (user `lan`, admin, in a throw-away auth store) through the sign-in page and saves
 it, the wall screen (Vietnamese, English, kiosk), each drill-down and the admin and audit pages
 with headless Chromium. `--size` (repeatable, one simulation for all) emulates another screen
-(names get a `-WxH` suffix); `--only` takes the pages whose file name contains it.
+(names get a `-WxH` suffix); `--only` (repeatable) takes the pages whose file name contains one
+of them. Last, a failure state: InfluxDB stopped, `/security` says so in words
+(`security-storage-down.png`).
 It lives with the tests because it wires every package together, as the tests do.
 """
 
@@ -46,10 +48,13 @@ PAGES = (
     ("/traffic?field=queue_m", "traffic.png"),
     ("/services?range=7d", "services.png"),
     ("/security?range=24h", "security.png"),
+    ("/security?feed=portal&range=24h", "security-portal.png"),
     ("/devices?range=1h", "devices.png"),
     ("/admin", "admin.png"),
     ("/audit", "audit.png"),
 )
+# taken last, with InfluxDB stopped: the page must say so in words
+FAILURE_PAGES = (("/security?range=24h", "security-storage-down.png"),)
 PASSWORD = "screenshots-only-password"
 
 
@@ -72,7 +77,9 @@ def main() -> None:
     parser.add_argument(
         "--size", action="append", help="WIDTHxHEIGHT (repeatable; default 1920x1080)"
     )
-    parser.add_argument("--only", default="", help="only the pages whose file name has this")
+    parser.add_argument(
+        "--only", action="append", default=[], help="only the pages whose file name has this"
+    )
     parser.add_argument("--port", type=int, default=PORT, help="the app's loopback port")
     args = parser.parse_args()
     sizes_wanted = args.size or ["1920x1080"]
@@ -119,7 +126,8 @@ def main() -> None:
             live.request_ack(first["alert_id"], "lan", "Đã báo Ban chỉ huy PCTT", 0)
             time.sleep(5)
             driver = browser()
-            try:
+
+            def shoot(pages: tuple[tuple[str, str], ...], first: bool) -> None:
                 for size in sizes_wanted:
                     width, height = (int(v) for v in size.split("x"))
                     suffix = "" if size == "1920x1080" else f"-{size}"
@@ -127,7 +135,7 @@ def main() -> None:
                         "Emulation.setDeviceMetricsOverride",
                         {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
                     )
-                    if size == sizes_wanted[0]:  # one sign-in for every size
+                    if first and size == sizes_wanted[0]:  # one sign-in for every size
                         driver.get(f"http://127.0.0.1:{port}/login")
                         time.sleep(2)
                         if not args.only:
@@ -136,8 +144,8 @@ def main() -> None:
                         driver.find_element("id", "password").send_keys(PASSWORD)
                         driver.find_element("id", "login-submit").click()
                         time.sleep(2)
-                    for path, png in PAGES:
-                        if args.only and args.only not in png:
+                    for path, png in pages:
+                        if args.only and not any(o in png for o in args.only):
                             continue
                         name = png.replace(".png", f"{suffix}.png")
                         driver.get(f"http://127.0.0.1:{port}{path}")
@@ -151,6 +159,12 @@ def main() -> None:
                             f"{name}: page {sizes[0]}×{sizes[1]} in {sizes[2]}×{sizes[3]}",
                             flush=True,
                         )
+
+            try:
+                shoot(PAGES, first=True)
+                if not args.only or any(o in p for o in args.only for _, p in FAILURE_PAGES):
+                    services.influxdb.stop()
+                    shoot(FAILURE_PAGES, first=False)
             finally:
                 driver.quit()
         finally:

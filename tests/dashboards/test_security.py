@@ -7,7 +7,7 @@ import pytest
 from dashboards import ids
 from ioc.kpis.drilldown import drilldown_href
 from ioc.kpis.registry import KPIS
-from tests.dashboards.browser import wait_stored, wait_text, wait_until
+from tests.dashboards.browser import text_of, wait_stored, wait_text, wait_until
 from tests.dashboards.conftest import now_ms
 
 pytestmark = pytest.mark.services
@@ -173,3 +173,24 @@ def test_security003_detections_by_agency_and_district_and_availability_over_the
     )
     assert sorted(ys) == [0, 1], ys
     wait_text(dash_duo, GRID, "Gián đoạn")
+
+
+def test_security004_storage_down_is_said_in_words_on_every_panel(settings, dash_duo):
+    """InfluxDB unreachable (nothing listens on its port): the page says so, never 'none'."""
+    from dashboards.app import create_app
+    from ioc.devservices.ports import free_port
+
+    down = settings.model_copy(update={"influx_url": f"http://127.0.0.1:{free_port()}"})
+    app = create_app(down)
+    try:
+        dash_duo.start_server(app)
+        dash_duo.driver.get(dash_duo.server_url + "/security?range=24h")
+        said = "Không đọc được kho dữ liệu"
+        wait_text(dash_duo, ids.page_part(PAGE, ids.SUMMARY), said)
+        wait_text(dash_duo, ids.page_part(PAGE, ids.RECORDS_NOTE), said)
+        wait_text(dash_duo, INCIDENTS, said)
+        wait_text(dash_duo, HISTORY, said)
+        wait_text(dash_duo, BY_AGENCY, said)
+        assert "Không có sự cố" not in text_of(dash_duo, INCIDENTS)
+    finally:
+        app.server.extensions["ioc_dashboard"].close()
