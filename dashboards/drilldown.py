@@ -158,7 +158,7 @@ def compute_view(
     span = state.time_range(now_ns)
     if span is None:
         message = t("bad_range", lang)
-        empty = charts.history(pd.DataFrame(), "", "", lang, message)
+        empty = charts.empty(lang, message)
         return {
             "history": empty,
             "breakdown": empty,

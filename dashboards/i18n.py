@@ -197,6 +197,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "agg_sum": ("tổng", "sum"),
     "agg_count": ("số lượng", "count"),
     "storage_error": ("Không đọc được kho dữ liệu: {error}", "Cannot read storage: {error}"),
+    "storage_unreadable": ("Không đọc được kho dữ liệu", "Cannot read storage"),
     "bad_range": ("Khoảng thời gian không hợp lệ", "Invalid time range"),
     "rows_shown": ("{n} bản ghi mới nhất (tối đa {limit})", "{n} newest records (at most {limit})"),
     "sources_table": ("Nguồn dữ liệu", "Sources"),

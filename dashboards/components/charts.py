@@ -19,7 +19,8 @@ from ioc.storage import TimeRange
 HEIGHT = 420
 
 
-def _empty(lang: str, message: str = "") -> dict[str, Any]:
+def empty(lang: str, message: str = "") -> dict[str, Any]:
+    """A figure with no data and, in words, why (default: no data in this range)."""
     layout = theme.figure_layout(
         height=HEIGHT,
         xaxis={"visible": False},
@@ -77,9 +78,9 @@ def history(
     """One line per value of `tag` (all in one line when the frame has no such column), over
     the chosen range (`span`) whatever the data covers, with gaps for empty buckets."""
     if error:
-        return _empty(lang, t("storage_error", lang, error=error[:160]))
+        return empty(lang, t("storage_unreadable", lang))  # the detail is in the summary line
     if frame.empty or "value" not in frame:
-        return _empty(lang)
+        return empty(lang)
     times = pd.to_datetime(frame["time"], utc=True).dt.tz_convert(LOCAL_TZ).dt.tz_localize(None)
     frame = frame.assign(local=times)
     groups = frame.groupby(tag, sort=True) if tag in frame else [("", frame)]
@@ -143,9 +144,9 @@ def breakdown(
     """A bar per district (every district, in the registry's order), or per value of another
     `tag` (agency, source: the `MAX_BARS` largest, by their `names`)."""
     if error:
-        return _empty(lang, t("storage_error", lang, error=error[:160]))
+        return empty(lang, t("storage_unreadable", lang))  # the detail is in the summary line
     if frame.empty or tag not in frame or "value" not in frame:
-        return _empty(lang)
+        return empty(lang)
     values = summarise(frame, aggregate, tag)
     if tag == "district":
         slugs = [d for d in DISTRICTS if d in values.index]

@@ -97,7 +97,14 @@ def _panel(title: str, body: list[Any], cls: str = "") -> html.Section:
     return html.Section([html.H2(title, className="panel__title"), *body], className=f"panel {cls}")
 
 
-def layout(spec: DrillDown, query: dict[str, Any], extra: list[Any] | None = None) -> html.Div:
+def layout(
+    spec: DrillDown,
+    query: dict[str, Any],
+    extra: list[Any] | None = None,
+    charts: list[Any] | None = None,
+) -> html.Div:
+    """The page: filters, the charts row (history, by district, then `charts`), alerts,
+    `extra` panels, raw records."""
     state = spec.normalise(ViewState.from_query(query))
     lang, page = state.lang, spec.page
     part = lambda name: ids.page_part(page, name)  # noqa: E731
@@ -156,6 +163,7 @@ def layout(spec: DrillDown, query: dict[str, Any], extra: list[Any] | None = Non
                         chart(part(ids.BREAKDOWN), theme.BREAKDOWN_CONFIG),
                         "panel--breakdown",
                     ),
+                    *(charts or []),
                 ],
                 className="drill__charts",
             ),

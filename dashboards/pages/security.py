@@ -210,7 +210,7 @@ def by_agency_view(query: str | None, base: dict[str, Any] | None) -> dict[str, 
     measure = SPEC.measure(state)
     span = state.time_range(data.now_ms() * NS_PER_MS)
     if span is None:
-        return charts.breakdown(pd.DataFrame(), measure.aggregate, "", lang, t("bad_range", lang))
+        return charts.empty(lang, t("bad_range", lang))
     portal = _feed(state) == "portal"
     tag = "source" if portal else "agency"
     where = SPEC.where(state)
@@ -234,14 +234,14 @@ def layout(**query: Any) -> html.Div:
     state = SPEC.normalise(ViewState.from_query(query))
     lang = state.lang
     by = "by_portal" if _feed(state) == "portal" else "by_agency"
+    by_agency = html.Section(
+        [
+            html.H2(t(by, lang), className="panel__title"),
+            *common.chart(ids.page_part(PAGE, ids.BY_AGENCY), theme.BREAKDOWN_CONFIG),
+        ],
+        className="panel panel--by-agency",
+    )
     panels = [
-        html.Section(
-            [
-                html.H2(t(by, lang), className="panel__title"),
-                *common.chart(ids.page_part(PAGE, ids.BY_AGENCY), theme.BREAKDOWN_CONFIG),
-            ],
-            className="panel panel--by-agency",
-        ),
         html.Section(
             [
                 html.H2(t("incidents", lang), className="panel__title"),
@@ -250,7 +250,7 @@ def layout(**query: Any) -> html.Div:
             className="panel panel--incidents",
         ),
     ]
-    return common.layout(SPEC, query, extra=panels)
+    return common.layout(SPEC, query, extra=panels, charts=[by_agency])
 
 
 def register(app: dash.Dash) -> None:
