@@ -92,7 +92,9 @@ def update_shell(pathname: str | None, search: str | None) -> tuple[object, ...]
     other = LANGS[1] if lang == LANGS[0] else LANGS[0]
     classes = "shell kiosk" if state.kiosk else "shell"
     return (
-        t("app_title", lang),
+        # the full name where the navigation is hidden (kiosk: the wall); beside the
+        # navigation the short one, so the header never scrolls sideways
+        t("app_title" if state.kiosk else "app_short", lang),
         nav,
         t("switch_lang", lang),
         other,

@@ -80,6 +80,20 @@ _TEXT: dict[str, tuple[str, str]] = {
     "state_acknowledged": ("đã xác nhận: {by}", "acknowledged by {by}"),
     "state_cleared": ("đã hết", "cleared"),
     "worst_of": ("kém nhất: {what}", "worst: {what}"),
+    # what a tile shows under its value (dashboards.tiles.HINTS)
+    "detail_blocked": ("{value} được ngăn chặn", "{value} blocked"),
+    "detail_available": ("sẵn sàng 24h: {value}", "{value} up (24 h)"),
+    "count_critical": ("{n} nghiêm trọng", "{n} critical"),
+    "count_high": ("{n} mức cao", "{n} high"),
+    # short tile titles for the wall's band (one line at 1080p; the drill-downs keep the full
+    # names, and the band's heading says the group): `wall_<KPI id>`
+    "wall_security.open_incidents": ("Sự cố đang mở", "Open incidents"),
+    "wall_security.malware_today": ("Mã độc hôm nay", "Malware today"),
+    "wall_security.edr_coverage": ("Độ phủ EDR", "EDR coverage"),
+    "wall_portal.down": ("Cổng TTĐT ngừng", "Portals down"),
+    "wall_devices.online": ("Thiết bị trực tuyến", "Devices online"),
+    "wall_devices.online_ratio": ("Tỷ lệ trực tuyến", "Online share"),
+    "wall_feeds.completeness": ("Độ đầy đủ dữ liệu", "Data completeness"),
     "count_ok": ("{ok}/{total} bình thường", "{ok}/{total} normal"),
     "in_window_today": ("hôm nay", "today"),
     "in_window_24h": ("24 giờ qua", "last 24 h"),
@@ -147,7 +161,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     ),
     "group_open": ("mở danh sách", "open the list"),
     # the system's own health (heartbeats)
-    "collectors_n": ("{n} bộ thu", "{n} collectors"),
+    "collectors_n": ("{n} bộ thu", "collectors: {n}"),
     "health_ok": ("Hệ thống hoạt động bình thường", "All parts running"),
     "health_late": ("{part} chậm {age}", "{part} late by {age}"),
     "health_missing": ("{part}: chưa có tín hiệu", "{part}: no heartbeat"),
@@ -196,6 +210,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "agg_max": ("lớn nhất", "max"),
     "agg_sum": ("tổng", "sum"),
     "agg_count": ("số lượng", "count"),
+    "agg_min": ("nhỏ nhất", "min"),
+    "agg_last": ("mới nhất", "latest"),
     "storage_error": ("Không đọc được kho dữ liệu: {error}", "Cannot read storage: {error}"),
     "storage_unreadable": ("Không đọc được kho dữ liệu", "Cannot read storage"),
     "bad_range": ("Khoảng thời gian không hợp lệ", "Invalid time range"),

@@ -22,6 +22,7 @@ from dashboards.tiles import Indicator, TileSpec, catalogue, decimals
 from ioc.alerts.rules import RULES
 from ioc.feeds import FEEDS
 from ioc.kpis.health import offline_after_ms
+from ioc.kpis.registry import KPIS
 from ioc.kpis.spec import KpiSpec, parse_scope
 from ioc.live.heartbeat import ENGINE, beat_status
 from ioc.localtime import LOCAL_TZ
@@ -124,6 +125,32 @@ def _other_window(spec: KpiSpec, window: str, scope: str, live: LiveData) -> dic
     return {}
 
 
+def _hint_detail(tile: TileSpec, chosen: dict[str, Any], live: LiveData) -> dict[str, Any]:
+    """What a hint adds under the value: another KPI's value of the same scope (`detail_kpi`,
+    with its label and number format) and counts from the value's extra (`detail_counts`)."""
+    hint, out = tile.hint, {}
+    if hint.detail_kpi:
+        other = KPIS[hint.detail_kpi]
+        window = hint.detail_window or chosen.get("window")
+        for v in live.kpis:
+            if (v.get("id"), v.get("window"), v.get("scope")) == (
+                other.id,
+                window,
+                chosen.get("scope"),
+            ) and finite(v.get("value")):
+                out["detail_value"] = v["value"]
+                out["detail_unit"] = other.unit
+                out["detail_decimals"] = decimals(other.unit)
+                out["detail_label"] = hint.detail_label
+                break
+    counts = [[k, chosen[k]] for k in hint.detail_counts if finite(chosen.get(k)) and chosen[k]]
+    if counts:
+        out["detail_counts"] = counts
+    if not hint.window_label:
+        out["window_label"] = False
+    return out
+
+
 def _kpi_tile(tile: TileSpec, live: LiveData, now_ms: int) -> dict[str, Any]:
     spec = tile.kpi
     assert spec is not None
@@ -162,6 +189,7 @@ def _kpi_tile(tile: TileSpec, live: LiveData, now_ms: int) -> dict[str, Any]:
     if hint.detail_extra and chosen.get(hint.detail_extra) is not None:
         shown["detail_value"] = chosen[hint.detail_extra]
         shown["detail_unit"] = hint.detail_unit
+    shown |= _hint_detail(tile, chosen, live)
     worst_of = not province and len(values) > 1
     if chosen.get("value") is None:
         shown["empty"] = "no_value"

@@ -3,7 +3,8 @@
 Adding a KPI to `ioc.kpis.registry.KPIS` adds a tile: its group, drill-down link and data feed
 are the spec's typed metadata (`group`, `drilldown`, `derives_from`), its number format follows
 its unit. `HINTS` only tunes how a few KPIs read best on a wall; a KPI without a hint gets the
-defaults.
+defaults. A group listed in `WALL_PICK` shows only the KPIs named there (the wall has room for
+a few of them; the rest live on the group's drill-down).
 
 Live indicators are values the wall shows straight from the latest readings (no KPI formula):
 mean temperature, heaviest rain, loudest noise.
@@ -47,12 +48,27 @@ class Hint:
     zero_label: str = ""  # shown when label_extra is empty
     detail_extra: str = ""  # an `extra` key shown under the value, with detail_unit
     detail_unit: str = ""
+    # another KPI's value (same scope; window `detail_window` or the tile's) shown under the
+    # value, in the words of the label `detail_label` ("{value} được ngăn chặn")
+    detail_kpi: str = ""
+    detail_window: str = ""
+    detail_label: str = ""
+    # `extra` counts shown under the value, each as the label `count_<key>` ("2 nghiêm trọng")
+    detail_counts: tuple[str, ...] = ()
+    window_label: bool = True  # False: the name says the window already ("… hôm nay")
 
 
 HINTS: dict[str, Hint] = {
     "devices.online": Hint(headline="count_ok"),
     "water.level_vs_alarm": Hint(
         label_extra="label", zero_label="< BĐ1", detail_extra="level_cm", detail_unit="cm"
+    ),
+    "security.open_incidents": Hint(detail_counts=("critical", "high")),
+    "security.malware_today": Hint(
+        detail_kpi="security.blocked_share", detail_label="detail_blocked", window_label=False
+    ),
+    "portal.down": Hint(
+        detail_kpi="portal.availability", detail_window="24h", detail_label="detail_available"
     ),
 }
 
@@ -128,18 +144,34 @@ def indicator_key(indicator_id: str) -> str:
     return f"ind:{indicator_id}"
 
 
-# The KPI groups the wall shows. "security" (An toàn thông tin) is not on it yet: its ten tiles do
-# not fit beside the others at 1920×1080 without a new layout; its KPIs are computed, alerted on
-# and shown on /security.
-WALL_GROUPS: tuple[Group, ...] = ("city", "services", "health")
+# The KPI groups the wall shows, in its order.
+WALL_GROUPS: tuple[Group, ...] = ("city", "services", "security", "health")
+# Groups with more KPIs than the wall has room for: the ones it shows, in this order. Security's
+# four tiles carry six KPIs (the blocked share under the detections, the 24-hour availability
+# under the portals down); certificates, response time and the times to contain and resolve are
+# on /security, and their alerts reach the wall's alert list.
+WALL_PICK: dict[Group, tuple[str, ...]] = {
+    "security": (
+        "security.open_incidents",
+        "security.malware_today",
+        "security.edr_coverage",
+        "portal.down",
+    ),
+}
+
+
+def _on_wall(spec: KpiSpec) -> bool:
+    return spec.group in WALL_GROUPS and spec.id in WALL_PICK.get(spec.group, (spec.id,))
 
 
 def catalogue() -> list[TileSpec]:
-    """Every tile in wall order: city KPIs, city indicators, services, health."""
+    """Every tile in wall order: city KPIs, city indicators, then the other groups of
+    `WALL_GROUPS` (a picked group in the order of its pick)."""
+    picked = {kpi_id: i for ids in WALL_PICK.values() for i, kpi_id in enumerate(ids)}
     kpi_tiles = [
         TileSpec(kpi_key(s.id), s.group, s.drilldown, kpi=s)
-        for s in KPIS.values()
-        if s.group in WALL_GROUPS
+        for s in sorted(KPIS.values(), key=lambda s: picked.get(s.id, 0))
+        if _on_wall(s)
     ]
     indicators = [
         TileSpec(indicator_key(i.id), "city", i.drilldown, indicator=i) for i in INDICATORS

@@ -93,6 +93,34 @@ def run(
     Background(config).start().result(timeout=180)
 
 
+def wall_tile(env: dict[str, str], data_dir: str, kpi_id: str) -> tuple[str, str, str]:
+    """(value, detail, class) of a KPI's wall tile as the wall renders it from the live snapshot
+    (`dashboards.snapshot` → `dashboards.components.tile`; the browser tests drive the page)."""
+    from dashboards import data
+    from dashboards.app import create_app
+    from dashboards.components import tile
+    from dashboards.snapshot import build_snapshot
+    from dashboards.tiles import kpi_key
+
+    def text(node: object) -> str:
+        if isinstance(node, list | tuple):
+            return " ".join(text(n) for n in node)
+        if isinstance(node, str | int | float):
+            return str(node)
+        return text(getattr(node, "children", None) or [])
+
+    app = create_app(settings_from_env({**env, "IOC_DATA_DIR": data_dir}))
+    try:
+        with app.server.app_context():
+            live = data.read_live()
+        views = build_snapshot(live, live.read_ms)["tiles"]
+        view = next(v for v in views if v["key"] == kpi_key(kpi_id))
+        value, detail, _, cls = tile.render(view, "vi")
+        return text(value), text(detail), cls
+    finally:
+        app.server.extensions[data.EXTENSION].close()
+
+
 def test_malware_outbreak_opens_incidents_alerts_and_the_mean_time_to_contain(env):
     count, seed = 4000, 13
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
@@ -138,6 +166,36 @@ def test_malware_outbreak_opens_incidents_alerts_and_the_mean_time_to_contain(en
         everything = TimeRange(0, 2**62)
         stored = system.storage.records("security", everything, where={"event": "incident_opened"})
         assert set(stored["incident_id"]) == set(opened)
+
+
+def test_malware_outbreak_open_incidents_show_on_the_wall(env, tmp_path):
+    # the first 600 messages: the outbreak under way, most of its incidents not yet resolved
+    count, seed = 600, 13
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
+    events: dict[str, set[str]] = {}
+    for m in iter_messages(seed, "malware-outbreak", start, count):
+        if m.valid and m.feed == "security" and m.data["event"].startswith("incident_"):
+            events.setdefault(m.data["incident_id"], set()).add(m.data["event"])
+    still_open = [i for i, e in events.items() if e >= {"incident_opened"} and (
+        "incident_resolved" not in e)]  # fmt: skip
+    assert len(still_open) >= 3, "the outbreak should be under way"
+    with System(env) as system:
+        run(system, "malware-outbreak", count, start, seed)
+        kpi = wait_until(
+            lambda: (
+                (v := system.kpi("security.open_incidents", "province", "now")) is not None
+                and v["value"] == len(still_open)
+                and v
+            ),
+            timeout=60,
+            message=f"open incidents never {len(still_open)}",
+        )
+        # the wall's tile says how many are open, with the critical ones, red with their alert
+        value, detail, cls = wall_tile(env, str(tmp_path), "security.open_incidents")
+    assert value == f"{len(still_open)} sự cố", value
+    if kpi["critical"]:
+        assert f"{kpi['critical']} nghiêm trọng" in detail, detail
+        assert "tile--critical" in cls.split(), cls
 
 
 def test_portal_outage_raises_and_clears_the_portal_alert(env):

@@ -36,11 +36,11 @@ MARKS: dict[str, tuple[str, str, str]] = {
     "no_data": ("circle-open", "no_data", "○"),
     "stale": ("circle-open", "stale", "○"),
 }
-# Labels are placed for the map's size on the 1920×1080 wall (25rem high in a ~612 px column;
+# Labels are placed for the map's size on the 1920×1080 wall (20rem high in a ~612 px column;
 # at 4K everything, labels included, is twice the size, so the same placement holds): each label
 # takes the first of `CANDIDATES` (offsets in px, anchor) where it overlaps no label placed
 # before it and no marker of a district or place, inside the map.
-MAP_W, MAP_H = 612.0, 400.0
+MAP_W, MAP_H = 612.0, 320.0
 CHAR_W = 0.62  # of the font size: Be Vietnam Pro's mean advance, with diacritics' margin
 CANDIDATES: tuple[tuple[int, int, str], ...] = (
     (12, 0, "left"),

@@ -29,7 +29,8 @@ from ioc.kpis.spec import parse_scope
 
 def title(spec: TileSpec, lang: str) -> str:
     if spec.kpi is not None:
-        return kpi_name(spec.kpi, lang)
+        short = f"wall_{spec.kpi.id}"
+        return t(short, lang) if short in TEXT else kpi_name(spec.kpi, lang)
     assert spec.indicator is not None
     return t(f"ind_{spec.indicator.id}", lang)
 
@@ -117,7 +118,8 @@ def _empty(view: dict[str, Any], lang: str) -> list[Any]:
 def _detail(view: dict[str, Any], lang: str, districts: dict[str, str]) -> str:
     bits: list[str] = []
     empty = view.get("value") is None and view.get("empty")
-    if view.get("kpi") and view.get("window") not in (None, "now", "nowcast") and not empty:
+    windowed = view.get("window") not in (None, "now", "nowcast") and view.get("window_label", True)
+    if view.get("kpi") and windowed and not empty:
         bits.append(t(f"in_window_{view['window']}", lang))
     if view.get("worst_of") and view.get("scope"):
         label = scope_label(view["scope"], lang, districts, view.get("name"))
@@ -126,7 +128,13 @@ def _detail(view: dict[str, Any], lang: str, districts: dict[str, str]) -> str:
         label = scope_label("source:" + view["station"], lang, name=view.get("station_name"))
         bits.append(t("worst_of", lang, what=label))
     if view.get("detail_value") is not None:
-        bits.append(f"{number(view['detail_value'], 0, lang)} {view.get('detail_unit', '')}")
+        places = int(view.get("detail_decimals", 0))
+        unit = unit_label(str(view.get("detail_unit", "")), lang)
+        shown = f"{number(view['detail_value'], places, lang)} {unit}".strip()
+        label = str(view.get("detail_label") or "")
+        bits.append(t(label, lang, value=shown) if label in TEXT else shown)
+    for key, n in view.get("detail_counts") or []:
+        bits.append(t(f"count_{key}", lang, n=number(n, 0, lang)))
     if view.get("dominant"):
         bits.append(str(view["dominant"]).upper().replace("PM25", "PM2.5"))
     if view.get("ok") is not None:

@@ -1,5 +1,9 @@
 """The wall screen (`/`): live indicators and KPI tiles, the map and the alerts, 1920×1080.
 
+Three columns (city indicators; the map over the alerts; public services) over a band of one
+row of tiles per remaining group (information security, device health): every tile at least
+the sizes a room reads at 1080p, nothing scrolls.
+
 Pushed from the live snapshot (Redis, through `dashboards.data`), never from InfluxDB: the
 server renders the view once per change (`dashboards.push`) and streams it; the browser writes it
 into the page (assets/40-wall-push.js), polls once a second only while the stream is down, and
@@ -61,6 +65,10 @@ def _section(title: str, specs: list[TileSpec], lang: str, query: str, cls: str)
         ],
         className="wall__section",
     )
+
+
+# The groups in the band under the three columns, side by side, one row of tiles each.
+_BAND = tuple(g for g in WALL_GROUPS if g not in ("city", "services"))
 
 
 def layout(**query: Any) -> html.Div:
@@ -162,23 +170,21 @@ def layout(**query: Any) -> html.Div:
                         className="wall__col wall__col--centre",
                     ),
                     html.Div(
-                        [
-                            _section(
-                                t("group_services", lang),
-                                groups["services"],
-                                lang,
-                                shell,
-                                "tiles--services",
-                            ),
-                            _section(
-                                t("group_health", lang),
-                                groups["health"],
-                                lang,
-                                shell,
-                                "tiles--health",
-                            ),
-                        ],
+                        _section(
+                            t("group_services", lang),
+                            groups["services"],
+                            lang,
+                            shell,
+                            "tiles--services",
+                        ),
                         className="wall__col wall__col--right",
+                    ),
+                    html.Div(
+                        [
+                            _section(t(f"group_{g}", lang), groups[g], lang, shell, f"tiles--{g}")
+                            for g in _BAND
+                        ],
+                        className="wall__band",
                     ),
                 ],
                 className="wall__grid",

@@ -59,6 +59,19 @@ def wait_class(dash_duo: Any, component_id: Any, css_class: str, present: bool =
     )
 
 
+def lands_on(href: str, url: str) -> bool:
+    """`url` has every filter the link `href` sets, as the page reads them (a default the page
+    leaves out of its address, e.g. the 24 h range, counts as kept)."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    from dashboards.urlstate import ViewState
+
+    asked = dict(parse_qsl(urlsplit(href).query))
+    there = ViewState.from_query(dict(parse_qsl(urlsplit(url).query)))
+    wanted = ViewState.from_query(asked)
+    return all(getattr(there, name) == getattr(wanted, name) for name in asked)
+
+
 def set_viewport(dash_duo: Any, width: int = 1920, height: int = 1080) -> None:
     dash_duo.driver.execute_cdp_cmd(
         "Emulation.setDeviceMetricsOverride",

@@ -110,9 +110,18 @@ def test_wall004_fits_1920x1080_without_scrolling_and_kiosk_hides_chrome(app, co
     assert cursor == "none" and nav == "none"
     # without kiosk the navigation is there, and it still fits
     dash_duo.driver.get(dash_duo.server_url + "/")
-    wait_text(dash_duo, ids.NAV, "Môi trường")
-    scroll_h = dash_duo.driver.execute_script("return document.documentElement.scrollHeight")
-    assert scroll_h <= 1080
+    wait_text(dash_duo, ids.NAV, "An toàn thông tin")
+    scroll = dash_duo.driver.execute_script(
+        "const d = document.documentElement; return [d.scrollWidth, d.scrollHeight]"
+    )
+    assert scroll[0] <= 1920 and scroll[1] <= 1080, scroll
+    # every navigation link inside the header, none under the clock
+    nav_right, clock_left = dash_duo.driver.execute_script(
+        "return [document.getElementById('shell-nav').lastElementChild"
+        ".getBoundingClientRect().right,"
+        " document.getElementById('shell-clock').getBoundingClientRect().left]"
+    )
+    assert nav_right <= clock_left, (nav_right, clock_left)
 
 
 def test_wall005_nothing_is_fetched_from_another_host(app, collector, dash_duo):
@@ -178,3 +187,35 @@ def test_wall007_rotation_cycles_the_pages_and_keeps_kiosk(app, collector, dash_
     assert "rotate=5" in url and "kiosk=1" in url and "lang=en" in url
     wait_class(dash_duo, ids.SHELL, "kiosk")
     wait_text(dash_duo, ids.NAV_TITLE, "Operations Center")
+
+
+_MAP_JS = """
+const g = document.querySelector('#wall-map .js-plotly-plot');
+if (!g || !g.data) { return null; }
+const markers = g.data.filter(t => t.mode === 'markers' && t.name !== arguments[0]);
+return {devices: markers.flatMap(t => t.text || []),
+        points: markers.flatMap(t => t.x.map((x, i) => [x, t.y[i]])),
+        labels: (g.layout.annotations || []).map(a => a.text)};
+"""
+
+
+def test_wall008_the_map_has_a_marker_per_device_and_each_districts_count(
+    app, engine, collector, publish, dash_duo
+):
+    # two catalogued air stations and a weather station nobody catalogued, over MQTT
+    publish.sensor("bao-lac", "air-bao-lac", "air", {"pm25": 20.0}, now_ms())
+    publish.sensor("hoa-an", "t-weather-8", "weather", {"temp_c": 20.0}, now_ms())
+    wait_until(lambda: {"air-bao-lac", "t-weather-8"} <= set(engine.runner.state.seen), timeout=10)
+    dash_duo.start_server(app)
+    places = "Địa điểm trọng điểm"
+    drawn = wait_until(
+        lambda: (
+            (m := dash_duo.driver.execute_script(_MAP_JS, places)) and len(m["devices"]) >= 2 and m
+        ),
+        timeout=20,
+        message="device markers on the map",
+    )
+    assert {"Quan trắc KK Bảo Lạc", "t-weather-8"} <= set(drawn["devices"]), drawn["devices"]
+    # the catalogued station sits at its catalogue position
+    assert [105.672, 22.951] in drawn["points"], drawn["points"]
+    assert "Bảo Lạc 1/1" in drawn["labels"] and "Hòa An 1/1" in drawn["labels"], drawn["labels"]
