@@ -3,12 +3,12 @@ evaluates every KPI and alert rule and publishes the result to the live state.
 
 - `add(readings)` — called by the collector pipeline with each batch it has stored;
 - `tick(now_ms)` — applies acknowledgements queued in the live state (CLI, dashboard),
-  keeps the history rollups current (`ioc.storage.rollups`, when given a keeper), computes the
-  KPI values, steps the alert state machine, gives each value its status from the alert states
-  (`ioc.alerts.status`: the rules are the one threshold definition), writes alert transitions
-  to storage
-  (the audit trail; kept and retried while storage is down) and sets KPI values and alert states
-  in the live state (skipped while it is down: the next tick catches up);
+  keeps the history rollups current (`ioc.storage.rollups`, when given a keeper; at most every
+  `ROLLUP_EVERY_MS`), computes the KPI values, steps the alert state machine, gives each value
+  its status from the alert states (`ioc.alerts.status`: the rules are the one threshold
+  definition), writes alert transitions to storage (the audit trail; kept and retried while
+  storage is down) and sets KPI values and alert states in the live state (skipped while it is
+  down: the next tick catches up);
 - `rebuild(now_ms)` — at start, folds the history path (storage reads listed by
   `KpiState.history_queries`) so a restarted collector or a lost Redis loses no KPI, and takes
   the alert states back from the live state when it still has them.
@@ -55,6 +55,10 @@ log = logging.getLogger(__name__)
 CLEARED_KEPT_MS = 6 * 3600 * 1000  # cleared alerts stay on the wall screen this long
 PRUNE_EVERY_MS = 60_000
 REBUILD_LIMIT = 2_000_000
+# The history rollups are brought up to date at most this often: late buckets noted meanwhile
+# are re-rolled together (a backlog of old readings costs one re-roll, not one per tick), and
+# the fold of a catch-up is not held up by storage queries every second.
+ROLLUP_EVERY_MS = 10_000
 
 
 def wall_clock_ms() -> int:
@@ -89,6 +93,7 @@ class KpiRunner:
         self.values: list[KpiValue] = []
         self._unwritten: list[Reading] = []
         self._last_prune_ms = 0
+        self.rolled_up_ms: int | None = None  # when the rollups were last brought up to date
 
     def add(self, readings: Iterable[Reading]) -> None:
         if self.rollups is not None:
@@ -121,13 +126,20 @@ class KpiRunner:
         except LiveStateError as exc:
             log.warning("alert states unavailable (%s); alerts re-raise from the values", exc)
 
-    def tick(self, now_ms: int | None = None) -> list[AlertTransition]:
-        """One evaluation; returns the alert transitions it made."""
+    def tick(self, now_ms: int | None = None, *, roll_up: bool = True) -> list[AlertTransition]:
+        """One evaluation; returns the alert transitions it made. `roll_up=False` leaves the
+        rollups for a later tick (the engine's, while stored batches keep coming)."""
         started = time.perf_counter()
         now_ms = self.clock() if now_ms is None else now_ms
         transitions = self._apply_acks()
-        if self.rollups is not None:
+        last = self.rolled_up_ms
+        if (
+            self.rollups is not None
+            and roll_up
+            and (last is None or now_ms - last >= ROLLUP_EVERY_MS)
+        ):
             self.rollups.update(self.storage, now_ms)
+            self.rolled_up_ms = now_ms
         self.values = [self._named(v) for v in self.state.kpis(now_ms, self.gauges)]
         evaluation = evaluate(self.rules, self.alerts, self.values, now_ms)
         self.alerts = evaluation.states

@@ -13,6 +13,9 @@ them, a collector reports a gap, an entry older than the last rebuild comes afte
 forgot that rebuild, or the sentinel has vanished (Redis came back empty). After a rebuild that
 found the live state empty it republishes every latest reading, so the wall has its values back
 at once, without waiting for new messages.
+
+The history rollups (the runner's tick) wait while stored batches keep coming — a catch-up is
+folded first — for at most `ROLLUP_DEFER_MAX_MS`.
 """
 
 from __future__ import annotations
@@ -44,6 +47,9 @@ READ_COUNT = 50  # entries per read (≤ 50,000 readings)
 READ_BLOCK_MS = 200
 RETRY_MS = 2000
 SKEW_MS = 5000  # allowed clock difference between a collector and the engine
+# While stored batches keep coming (a catch-up), the history rollups wait — their storage
+# queries would hold up the fold — but never longer than this.
+ROLLUP_DEFER_MAX_MS = 60_000
 
 
 @dataclass
@@ -83,6 +89,7 @@ class Engine:
         self._next_tick = 0.0
         self._next_beat = 0.0
         self._rebuilt = threading.Event()
+        self._folded_since_tick = False
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -173,6 +180,7 @@ class Engine:
                 self._rebuild_due = reason
                 return True
             self.fold(entry)
+            self._folded_since_tick = True
         if read.entries:
             try:
                 self.live.ack_stored(STREAM_GROUP, [e.id for e in read.entries])
@@ -203,7 +211,10 @@ class Engine:
     def tick(self) -> None:
         """Evaluate, publish the facts; notice a live state that came back empty."""
         now_ms = self.clock()
-        self.runner.tick(now_ms)
+        last = self.runner.rolled_up_ms
+        overdue = last is None or now_ms - last >= ROLLUP_DEFER_MAX_MS
+        self.runner.tick(now_ms, roll_up=not self._folded_since_tick or overdue)
+        self._folded_since_tick = False
         try:
             if self.live.sentinel() != self.token:
                 self._rebuild_due = "the live state lost its sentinel (flushed or restarted)"

@@ -6,7 +6,7 @@ import dataclasses
 import pytest
 
 from ioc.alerts.rules import RULES
-from ioc.engine.runner import KpiRunner
+from ioc.engine.runner import ROLLUP_EVERY_MS, KpiRunner
 from ioc.kpis.city import GaugeAlarmLevels
 from ioc.live.redis import RedisLiveState
 from ioc.storage.base import TimeRange
@@ -133,6 +133,33 @@ def test_the_tick_keeps_the_history_rollups_current(parts):
     rolled = storage.history("sensor", "pm25", span, max_buckets=3, aggregate="max")
     raw = storage.history("sensor", "pm25", span, max_buckets=3, aggregate="max", rollups=False)
     assert list(rolled["value"]) == list(raw["value"]) == [59, 119, 120]
+
+
+def test_late_readings_are_rolled_up_together_at_most_every_rollup_interval(parts):
+    storage, live = parts
+    hour_ns = 3600 * 10**9
+    now_ns = NOW * 10**6
+    start = now_ns - now_ns % hour_ns - 2 * hour_ns
+    clock = [NOW]
+    engine = KpiRunner(
+        live, storage, gauges=GAUGES, rules=(), clock=lambda: clock[0], rollups=RollupKeeper()
+    )
+    engine.tick()  # the first tick rolls up (nothing yet) and sets the watermarks
+    late = [sensor("air-1", "hoa-an", "air", start // 10**6 + MINUTE, pm25=7.0)]
+    storage.write(late)
+    engine.add(late)
+    span = TimeRange(start, now_ns)
+
+    def rolled() -> list[float]:
+        frame = storage.history("sensor", "pm25", span, max_buckets=3, aggregate="max")
+        return list(frame["value"]) if "value" in frame else []
+
+    clock[0] = NOW + ROLLUP_EVERY_MS - 1
+    engine.tick()
+    assert rolled() == []  # not re-rolled yet: the fold is not held up every tick
+    clock[0] = NOW + ROLLUP_EVERY_MS
+    engine.tick()
+    assert rolled() == [7.0]
 
 
 def test_published_values_are_judged_by_the_alerts_the_runner_holds(parts):

@@ -7,11 +7,13 @@ import pytest
 
 from ioc.engine import Engine
 from ioc.engine.rebuild import rebuild_from_storage
-from ioc.engine.runner import KpiRunner
+from ioc.engine.runner import ROLLUP_EVERY_MS, KpiRunner
+from ioc.engine.service import ROLLUP_DEFER_MAX_MS
 from ioc.live.base import LiveUpdate
 from ioc.live.memory import MemoryLiveState
 from ioc.model import NS_PER_MS, Reading
 from ioc.settings import load_settings
+from ioc.storage.rollups import RollupKeeper
 from ioc.storage.sqlite import SqliteStorage
 
 NOW = 1_800_000_000_000
@@ -149,3 +151,41 @@ def _everything():
     from ioc.storage.base import TimeRange
 
     return TimeRange(0, 2**62)
+
+
+class CountingKeeper(RollupKeeper):
+    updates = 0
+
+    def update(self, store, now_ms):  # type: ignore[no-untyped-def]
+        self.updates += 1
+        return super().update(store, now_ms)
+
+
+def test_history_rollups_wait_while_stored_batches_keep_coming_but_not_forever(tmp_path):
+    storage = SqliteStorage(tmp_path / "ioc.sqlite")
+    live = MemoryLiveState()
+    clock = Clock()
+    keeper = CountingKeeper()
+    runner = KpiRunner(live, storage, gauges={}, rules=[], clock=clock, rollups=keeper)
+    engine = Engine(load_settings(), storage, live, runner=runner, clock=clock)
+    engine.rebuild("start")
+    engine.tick()
+    assert keeper.updates == 1  # the first tick rolls up
+    second = 0
+    while clock.now - NOW < ROLLUP_DEFER_MAX_MS - 1000:  # a catch-up: a batch before each tick
+        clock.now += 1000
+        second += 1
+        store(storage, live, [sensor("a", clock.now - 3_600_000, float(second))])
+        engine.step()
+        engine.tick()
+    assert keeper.updates == 1  # the fold was never held up by a rollup
+    clock.now = NOW + ROLLUP_DEFER_MAX_MS
+    store(storage, live, [sensor("a", clock.now - 3_600_000, 1.0)])
+    engine.step()
+    engine.tick()
+    assert keeper.updates == 2  # overdue: rolled up although batches keep coming
+    clock.now += ROLLUP_EVERY_MS
+    engine.step()  # the stream is quiet
+    engine.tick()
+    assert keeper.updates == 3
+    storage.close()
