@@ -55,16 +55,25 @@ def _typed_value(measurement: str, declared: dict[str, type], name: str, value: 
     return _field_value(value)
 
 
+@functools.lru_cache(maxsize=16384)
+def _series(measurement: str, tags: tuple[tuple[str, str], ...]) -> str:
+    """Escaped measurement and sorted tag set (a few per source: cached)."""
+    escaped = "".join(f",{_key(k)}={_key(v)}" for k, v in sorted(tags) if v)
+    return measurement.translate(_MEASUREMENT_ESCAPES) + escaped
+
+
 def to_line(reading: Reading) -> str:
-    tags = "".join(f",{_key(k)}={_key(v)}" for k, v in sorted(reading.tags.items()) if v)
     m = reading.measurement
     declared = DECLARED_TYPES.get(m, _NONE)
-    fields = ",".join(
-        f"{_key(k)}={_typed_value(m, declared, k, v)}" for k, v in reading.fields.items()
-    )
+    fields = []
+    for k, v in reading.fields.items():
+        if type(v) is float and declared.get(k, float) is float and math.isfinite(v):
+            fields.append(f"{_key(k)}={v!r}")  # the common case, as _typed_value writes it
+        else:
+            fields.append(f"{_key(k)}={_typed_value(m, declared, k, v)}")
     if not fields:
         raise ValueError("a point needs at least one field")
-    return f"{reading.measurement.translate(_MEASUREMENT_ESCAPES)}{tags} {fields} {reading.time_ns}"
+    return f"{_series(m, tuple(reading.tags.items()))} {','.join(fields)} {reading.time_ns}"
 
 
 def to_lines(readings: Iterable[Reading]) -> bytes:
