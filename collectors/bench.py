@@ -1,6 +1,7 @@
 """`ioc bench ingest`: how fast does the whole ingest drain a persistent-session backlog?
 
-On its own Mosquitto, InfluxDB (1.6 + v2 shim) and Redis (ioc.devservices, free loopback ports),
+On its own Mosquitto, InfluxDB (1.6 + v2 shim) and Redis (`python -m ioc.devservices`, a process
+of their own, free loopback ports),
 with the KPI engine running as `ioc engine` does (its own process, folding the stored-batch
 stream):
 1. three persistent sessions subscribe to `ioc/sensor/#` and go offline: `mosquitto_sub` (the
@@ -29,7 +30,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,9 +41,9 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from collectors.benchcpu import CpuMeter, spent
 from collectors.collector import Collector
 from collectors.workers import Supervisor
-from ioc.devservices import DevServices
 from ioc.live.heartbeat import ENGINE
 from ioc.live.redis import RedisLiveState
 from ioc.live.stream import STREAM_GROUP
@@ -74,6 +75,7 @@ class IngestFigures:
     workers_live_stored: int
     engine_folded: int
     engine_repeated: int
+    cpu_s: dict[str, dict[str, float]]  # phase -> process -> CPU seconds
 
     def _rates(self, rate: float) -> dict[str, float]:
         return {
@@ -94,6 +96,7 @@ class IngestFigures:
             "stored_points": self.stored_points,
             "lost": self.messages - self.stored_points,
             "engine": {"folded": self.engine_folded, "repeated": self.engine_repeated},
+            "cpu_us_per_msg": self.cpu_us_per_msg(),
             "workers": {
                 "workers": self.workers,
                 "msg_per_s": round(self.workers_msg_s),
@@ -104,6 +107,15 @@ class IngestFigures:
                 "lost": self.messages - self.workers_stored_points,
             },
         }
+
+    def cpu_us_per_msg(self) -> dict[str, dict[str, float]]:
+        """Per phase (paho, collector, workers_1, workers_N): CPU µs a message of each process
+        (`bench` is this process: the bare paho client, the in-process collector)."""
+        out = {}
+        for phase, spent_s in self.cpu_s.items():
+            per = {k: round(v * 1e6 / self.messages, 1) for k, v in spent_s.items()}
+            out[phase] = {**per, "total": round(sum(per.values()), 1)}
+        return out
 
     @property
     def complete(self) -> bool:
@@ -262,13 +274,44 @@ def _ioc(*args: str) -> list[str]:
     return [sys.executable, "-c", "from ioc.cli import main; main()", *args]
 
 
+@contextlib.contextmanager
+def bench_services(database: str = "bench") -> Iterator[tuple[dict[str, str], int]]:
+    """Mosquitto, InfluxDB (+ its v2-write shim) and Redis from `python -m ioc.devservices`, in a
+    process of their own: the shim is Python, and in the benchmark's process it would take the
+    in-process collector's interpreter lock (production InfluxDB needs no shim). The `IOC_*`
+    settings that point at them, and the pid of their process."""
+    services = subprocess.Popen(
+        [sys.executable, "-m", "ioc.devservices", database],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        env: dict[str, str] = {}
+        assert services.stdout is not None
+        for line in services.stdout:
+            if line.startswith("# running"):
+                break
+            key, sep, value = line.strip().partition("=")
+            if sep and key.startswith("IOC_"):
+                env[key] = value
+        else:
+            raise RuntimeError(f"dev services did not start (exit {services.wait(60)})")
+        yield env, services.pid
+    finally:
+        services.send_signal(signal.SIGTERM)
+        try:
+            services.wait(60)
+        except subprocess.TimeoutExpired:
+            services.kill()
+
+
 def run_ingest(
     n: int, progress: Progress, batch_size: int = 5000, workers: int = 2
 ) -> IngestFigures:
-    with DevServices() as services:
-        services.influxdb.create_database("bench")
+    with bench_services() as (service_env, services_pid):
         env = {
-            **services.env(database="bench"),
+            **service_env,
             "IOC_BATCH_SIZE": str(batch_size),
             "IOC_METRICS_PORT": "",
             "IOC_LOG_LEVEL": "WARNING",
@@ -285,7 +328,13 @@ def run_ingest(
         engine = subprocess.Popen(_ioc("engine"), env={**os.environ, **env})
         try:
             watch.wait(lambda: watch.engine().get("rebuilds", 0) >= 1, "engine start", 60)
-            return _run(n, progress, env, settings, storage, live, watch, host, port, workers)
+            meter = CpuMeter(
+                {"bench": [os.getpid()], "engine": [engine.pid], "services": [services_pid]},
+                trees=["services"],
+            )
+            return _run(
+                n, progress, env, settings, storage, live, watch, host, port, workers, meter
+            )
         finally:
             engine.send_signal(signal.SIGTERM)
             engine.wait(30)
@@ -304,7 +353,9 @@ def _run(
     host: str,
     port: int,
     workers: int,
+    meter: CpuMeter,
 ) -> IngestFigures:
+    cpu: dict[str, dict[str, float]] = {}
     progress("registering persistent sessions (collector, bare paho, mosquitto_sub)")
     _register_v5_session(host, port, "bench-collector")
     _register_v5_session(host, port, "bench-paho")
@@ -313,26 +364,37 @@ def _run(
     progress(f"backlog of {n:,} messages queued for 3 sessions; draining with mosquitto_sub")
     sub_rate = _drain_mosquitto_sub(host, port, n)
     progress(f"mosquitto_sub: {sub_rate:,.0f} msg/s; draining with bare paho")
+    before = meter.sample()
     paho_rate = _drain_paho(host, port, n)
+    cpu["paho"] = spent(before, meter.sample())
     progress(f"bare paho: {paho_rate:,.0f} msg/s; draining with the collector (engine folding)")
 
     collector = Collector(settings, storage, live)
+    before = meter.sample()
     started = time.perf_counter()
     collector.start()
     stats = collector.pipeline.stats
     watch.wait(lambda: stats.acked >= n, "collector")
+    acked_s = time.perf_counter() - started
     watch.wait(watch.engine_caught_up, "engine after the collector")
-    collector_rate = n / (time.perf_counter() - started)
+    collector_s = time.perf_counter() - started
+    collector_rate = n / collector_s
+    cpu["collector"] = spent(before, meter.sample())
     collector.stop()
     first = _span(0, n)
     stored = storage.count("sensor", "pm25", first)
     live_stored = watch.stored()
-    progress(f"collector: {collector_rate:,.0f} msg/s; starting `ioc collect --workers {workers}`")
+    progress(
+        f"collector: {collector_rate:,.0f} msg/s (all acknowledged after {acked_s:.2f} s, folded"
+        f" after {collector_s:.2f} s); starting `ioc collect --workers {workers}`"
+    )
 
-    one_rate, _, _ = _workers_run(1, n, n, progress, env, storage, live, watch, host, port)
+    one_rate, _, _ = _workers_run(
+        1, n, n, progress, env, storage, live, watch, host, port, meter, cpu
+    )
     progress(f"--workers 1: {one_rate:,.0f} msg/s; now --workers {workers}")
     workers_rate, workers_stored, workers_live = _workers_run(
-        workers, n, 2 * n, progress, env, storage, live, watch, host, port
+        workers, n, 2 * n, progress, env, storage, live, watch, host, port, meter, cpu
     )
     progress(f"workers: {workers_rate:,.0f} msg/s; waiting for the engine's fold count")
     with contextlib.suppress(RuntimeError):  # a shortfall is reported below
@@ -353,6 +415,7 @@ def _run(
         workers_live,
         int(beat.get("folded", 0)),
         int(beat.get("repeated", 0)),
+        cpu,
     )
 
 
@@ -367,6 +430,8 @@ def _workers_run(
     watch: _Watch,
     host: str,
     port: int,
+    meter: CpuMeter,
+    cpu: dict[str, dict[str, float]],
 ) -> tuple[float, int, int]:
     """`ioc collect --workers N` draining n messages published while its workers were paused:
     (msg/s, points stored, stored per the live counters)."""
@@ -395,12 +460,15 @@ def _workers_run(
         progress(f"workers paused; publishing {n:,} more messages for their share group")
         _publish_backlog(host, port, n, progress, first=first)
         before = watch.stored()
+        with_workers = CpuMeter({**meter.processes, "workers": pids}, meter.trees)
+        cpu_before = with_workers.sample()
         started = time.perf_counter()
         for pid in pids:
             os.kill(pid, signal.SIGCONT)
         watch.wait(lambda: watch.stored() >= before + n, "workers")
         watch.wait(watch.engine_caught_up, "engine after the workers")
         workers_rate = n / (time.perf_counter() - started)
+        cpu[f"workers_{workers}"] = spent(cpu_before, with_workers.sample())
         workers_live = watch.stored() - before
     finally:
         for pid in supervisor.pids:

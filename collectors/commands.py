@@ -170,6 +170,10 @@ def bench_ingest(
         f"  lost: {result['lost']} + {w['lost']}; engine folded {figures.engine_folded:,}"
         f" (repeated {figures.engine_repeated})"
     )
+    typer.echo("CPU µs a message (bench = this process: bare paho, then the collector):")
+    for phase, per in result["cpu_us_per_msg"].items():
+        parts = "  ".join(f"{k} {v:,.0f}" for k, v in per.items() if k != "total")
+        typer.echo(f"  {phase:<12} {per['total']:>6,.0f}  = {parts}")
     typer.echo(orjson.dumps(result).decode())
     if not figures.complete:
         raise typer.Exit(1)
