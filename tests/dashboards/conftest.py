@@ -7,6 +7,7 @@ the flags it needs as root on a machine without internet.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import uuid
@@ -26,6 +27,7 @@ from collectors.collector import Collector
 from dashboards.app import create_app
 from dashboards.auth import EXTENSION as AUTH_EXTENSION
 from ioc.auth import Session
+from ioc.devservices import wait_until
 from ioc.engine import Engine
 from ioc.live.redis import RedisLiveState
 from ioc.settings import Settings, load_settings
@@ -84,6 +86,21 @@ def pytest_setup_options() -> Options:
     for flag in CHROME_FLAGS:
         options.add_argument(flag)
     return options
+
+
+@pytest.fixture(autouse=True)
+def _page_loaded_before_the_server_stops(request: pytest.FixtureRequest) -> Iterator[None]:
+    """dash[testing] stops its server by killing the request threads: a font still being sent
+    (a page just loaded or reloaded) leaves its file open, reported as a ResourceWarning in
+    whichever test runs next. Set up after `dash_duo`, so this waits before it is torn down."""
+    duo = request.getfixturevalue("dash_duo") if "dash_duo" in request.fixturenames else None
+    yield
+    if duo is None or getattr(duo, "_driver", None) is None:
+        return
+    script = "return document.readyState === 'complete' && document.fonts.status === 'loaded'"
+    # a closed window or a dead browser: nothing to wait for
+    with contextlib.suppress(Exception):
+        wait_until(lambda: duo.driver.execute_script(script), timeout=10, interval=0.2)
 
 
 def now_ms() -> int:

@@ -1,5 +1,6 @@
-"""The drill-downs in headless Chromium, real services: Back undoes a filter, a kind's fields
-follow it, page alerts by severity then age, the acknowledgement confirmation stays."""
+"""The drill-downs in headless Chromium, real services: no sideways scroll at 3840×2160, 1920×1080
+and 1366×768 and 4K twice the size, Back undoes a filter, a kind's fields follow it, page alerts
+by severity then age, the acknowledgement confirmation stays."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from dashboards import ids
 from tests.dashboards.browser import (
     click_radio,
     control,
+    set_viewport,
     wait_stored,
     wait_text,
     wait_until,
@@ -29,6 +31,33 @@ const tick = document.querySelector('.drill .panel--history .js-plotly-plot text
 return [d.scrollWidth, innerWidth, title ? parseFloat(getComputedStyle(title).fontSize) : 0,
         tick ? parseFloat(tick.style.fontSize) : 0];
 """
+
+
+def test_drill001_no_page_scrolls_sideways_and_4k_is_twice_the_size(
+    app, collector, publish, dash_duo
+):
+    publish.sensor("hoa-an", "t-air-a", "air", {"pm25": 11.5}, now_ms() - 600_000)
+    dash_duo.start_server(app)
+    sizes: dict[tuple[str, int], tuple[float, float]] = {}
+    for width, height in SIZES:
+        set_viewport(dash_duo, width, height)
+        for page in PAGES:
+            dash_duo.driver.get(f"{dash_duo.server_url}/{page}?range=1h")
+            wait_text(dash_duo, ids.page_part(page, ids.SUMMARY), "/")  # the view is computed
+
+            def measured() -> list | bool:
+                found = dash_duo.driver.execute_script(MEASURE_JS)
+                return found if found[3] else False  # the chart has drawn its text
+
+            scroll, inner, title, tick = wait_until(
+                measured, timeout=20, interval=0.3, message=f"/{page} drawn at {width}×{height}"
+            )
+            assert scroll <= inner, f"/{page} at {width}×{height}: {scroll} px wide in {inner}"
+            sizes[(page, width)] = (title, tick)
+    for page in PAGES:
+        (title_4k, tick_4k), (title, tick) = sizes[(page, 3840)], sizes[(page, 1920)]
+        assert title_4k == pytest.approx(2 * title, rel=0.02), page
+        assert tick_4k == pytest.approx(2 * tick, rel=0.02), page
 
 
 def _options(dash_duo, page: str, name: str) -> list[str]:
