@@ -54,6 +54,7 @@ BASE = {"pm25": 35.0, "pm10": 60.0, "level_cm": 180.0, "rain_mm": 0.4, "temp_c":
         "humidity_pct": 75.0, "laeq_db": 58.0}  # fmt: skip
 RANGES = {"24h": 1, "7d": 7, "30d": 30, "90d": 90, "1y": 365}
 DAY_NS = 86400 * NS_PER_S
+MERGE_CHUNK_DAYS = 10  # one merge query of a tier spans at most this (under the shim's timeout)
 Progress = Callable[[str], None]
 
 
@@ -267,7 +268,7 @@ def load(
     # The tiers as the keeper leaves them: 5-min buckets where raw points are kept, hourly and
     # 6-hour ones for every day (older days: as rolled up before their raw points expired).
     began = time.monotonic()
-    rollups = 0
+    rollups = merged = 0
     storage.import_rollups(HOUR_S, [])  # creates the rollup retention policy (InfluxDB)
     for width in TIERS:
         since = raw_start if width == FIVE_MIN_S else first
@@ -276,13 +277,21 @@ def load(
             for body in _tier_lines(srcs, since, end, interval_s, width):
                 write_lines(body, rp)
                 rollups += body.count(b"\n") + 1
+            for at in range(since, end, MERGE_CHUNK_DAYS * DAY_NS):  # as import_rollups does
+                merged += storage.merge_rollups(
+                    width, TimeRange(at, min(end, at + MERGE_CHUNK_DAYS * DAY_NS))
+                )
         else:
             for chunk in _tier_rollups(srcs, since, end, interval_s, width):
                 storage.import_rollups(width, chunk)
                 rollups += len(chunk)
         storage.set_rollup_done(width, end - end % (width * NS_PER_S))
     import_s = time.monotonic() - began
-    progress(f"{label}: {rollups:,} rollup buckets (5 min, 1 h, 6 h) in {import_s:.0f} s")
+    progress(
+        f"{label}: {rollups:,} rollup buckets (5 min, 1 h, 6 h) per source"
+        + (f", {merged:,} merged over sources" if merged else " and merged over sources")
+        + f" in {import_s:.0f} s"
+    )
     began = time.monotonic()
     rows = rebuild(storage, TimeRange(end - 6 * 3600 * NS_PER_S, end), now_ns=end)
     rebuild_s = time.monotonic() - began

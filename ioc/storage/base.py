@@ -138,8 +138,9 @@ class Storage(Protocol):
         """One field aggregated into time buckets: columns `time`, the group tags, `value`.
 
         Ranges whose buckets are whole 5-min or hourly multiples read the rollup tiers up to
-        their watermarks (`ioc.storage.rollups`), the same figures as from raw points;
-        `rollups=False` reads raw points only."""
+        their watermarks (`ioc.storage.rollups`; merged over sources unless `where` or
+        `group_by` name `source`), the same figures as from raw points; `rollups=False` reads
+        raw points only."""
 
     def latest(self, measurement: str, *, where: TagFilter | None = None) -> pd.DataFrame:
         """The newest point per source: columns `time`, the tags, the fields."""
@@ -162,11 +163,17 @@ class Storage(Protocol):
         """How many points have `field` in the range."""
 
     def roll_up(self, width_s: int, time_range: TimeRange) -> int:
-        """Recompute a rollup tier's buckets inside the (aligned) range; rows written."""
+        """Recompute a rollup tier's buckets inside the (aligned) range, per source and merged
+        over sources; rows written."""
+
+    def merge_rollups(self, width_s: int, time_range: TimeRange) -> int:
+        """Recompute the tier's buckets merged over sources inside the range from its
+        per-source buckets (after writing those some other way); rows written."""
 
     def import_rollups(self, width_s: int, readings: Sequence[Reading]) -> None:
         """Write ready-made tier buckets: readings of the raw measurement and tags, at the
-        bucket's start, with fields `<f>_min`, `<f>_max`, `<f>_sum`, `<f>_count`."""
+        bucket's start, with fields `<f>_min`, `<f>_max`, `<f>_sum`, `<f>_count`; the merged
+        buckets of their span are recomputed."""
 
     def rollup_done(self, *, cached: bool = True) -> dict[int, int]:
         """Rollup tier width (s) -> watermark (ns): its buckets before are complete."""

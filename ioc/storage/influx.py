@@ -21,7 +21,7 @@ from influxdb_client.client.write_api import SYNCHRONOUS
 from influxdb_client.rest import ApiException
 
 from ioc.errors import StorageRejected, StorageUnavailable
-from ioc.model import Reading
+from ioc.model import NS_PER_S, Reading
 from ioc.storage import influx_rollups as rq
 from ioc.storage import influxql
 from ioc.storage.base import (
@@ -33,7 +33,15 @@ from ioc.storage.base import (
     newest_windows,
 )
 from ioc.storage.lineprotocol import to_lines
-from ioc.storage.rollups import FIVE_MIN_S, RAW, ROLLABLE, ROLLED_MEASUREMENTS, combine, plan
+from ioc.storage.rollups import (
+    FIVE_MIN_S,
+    RAW,
+    ROLLABLE,
+    ROLLED_MEASUREMENTS,
+    combine,
+    mergeable,
+    plan,
+)
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +119,7 @@ class InfluxStorage:
                 pieces = plan(time_range, bucket_s, self.rollup_done())
                 if any(piece.width_s != RAW for piece in pieces):
                     groups = sorted({check_name(tag) for tag in group_by})
+                    merged = mergeable(measurement, where, groups)
                     statements = [
                         rq.partial_query(
                             piece,
@@ -121,6 +130,7 @@ class InfluxStorage:
                             groups,
                             where,
                             self._retention,
+                            merged,
                         )
                         for piece in pieces
                     ]
@@ -190,15 +200,25 @@ class InfluxStorage:
     # -- rollups (ioc.storage.rollups, ioc.storage.influx_rollups) ----------------------------
 
     def roll_up(self, width_s: int, time_range: TimeRange) -> int:
+        rows = self._roll_up(width_s, time_range, merge=False)
+        return rows + self._roll_up(width_s, time_range, merge=True)
+
+    def merge_rollups(self, width_s: int, time_range: TimeRange) -> int:
+        """Recompute the tier's merged buckets inside the range from its per-source buckets."""
+        return self._roll_up(width_s, time_range, merge=True)
+
+    def _roll_up(self, width_s: int, time_range: TimeRange, *, merge: bool) -> int:
         self._ensure_rollup_rp()
         readings: list[Reading] = []
         for measurement in ROLLED_MEASUREMENTS:
             types = self._field_types(measurement, cached=False)
             if types:
-                q = rq.roll_up_query(measurement, types, width_s, time_range, self._retention)
+                q = rq.roll_up_query(
+                    measurement, types, width_s, time_range, self._retention, merge=merge
+                )
                 # One request per field: InfluxDB 1.x answers big multi-statement queries slowly.
                 answers = [self.query(statement) for statement in q.split("; ")]
-                readings += rq.rollup_readings(answers, measurement, width_s)
+                readings += rq.rollup_readings(answers, measurement, width_s, merged=merge)
         bucket = self.bucket if width_s == FIVE_MIN_S else self._rollup_bucket
         for at in range(0, len(readings), 20_000):
             self._write(to_lines(readings[at : at + 20_000]), bucket)
@@ -212,6 +232,9 @@ class InfluxStorage:
         rows = [rq.with_means(r, width_s) for r in readings]
         for at in range(0, len(rows), 20_000):
             self._write(to_lines(rows[at : at + 20_000]), bucket)
+        if readings:
+            times = [r.time_ns for r in readings]
+            self.merge_rollups(width_s, TimeRange(min(times), max(times) + width_s * NS_PER_S))
 
     def clear_caches(self) -> None:
         """Forget the watermarks and field types history() keeps for a moment."""

@@ -7,7 +7,8 @@ Where the tiers live (all written through the v2 write API, read with InfluxQL):
   INF; 2.x/3.x: a bucket named `<database>/rollup`, which their DBRP mapping serves as that
   policy).
 Fields per source field `f`: `f_min`, `f_max`, `f_sum`, `f_mean` (numbers) and `f_count` (every
-type). Tags: the raw series' tags, so filters and GROUP BY work unchanged.
+type). Tags: the raw series' tags, so filters and GROUP BY work unchanged. Each tier merged over
+sources (`<measurement>_<tier>_merged`, beside it) has the same fields and the tags but `source`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,16 @@ from typing import Any
 from ioc.model import Reading
 from ioc.storage import influxql
 from ioc.storage.base import TagFilter, TimeRange
-from ioc.storage.rollups import FINER, HOUR_S, NEEDS, PARTS, RAW, Piece, rollup_name
+from ioc.storage.rollups import (
+    FINER,
+    HOUR_S,
+    MERGED_TAGS,
+    NEEDS,
+    PARTS,
+    RAW,
+    Piece,
+    rollup_name,
+)
 
 ROLLUP_RP = "rollup"
 STATE = "rollup_state"
@@ -30,9 +40,9 @@ def quoted(name: str) -> str:
     return '"' + name.replace('"', '\\"') + '"'
 
 
-def tier_source(measurement: str, width_s: int, raw_rp: str) -> str:
-    """The (qualified) measurement a tier is read from."""
-    name = quoted(rollup_name(measurement, width_s))
+def tier_source(measurement: str, width_s: int, raw_rp: str, *, merged: bool = False) -> str:
+    """The (qualified) measurement a tier (or its merged form) is read from."""
+    name = quoted(rollup_name(measurement, width_s, merged=merged))
     if width_s >= HOUR_S:
         return f"{quoted(ROLLUP_RP)}.{name}"
     return f"{quoted(raw_rp)}.{name}" if raw_rp else name
@@ -47,13 +57,14 @@ def partial_query(
     groups: Sequence[str],
     where: TagFilter | None,
     raw_rp: str,
+    merged: bool = False,
 ) -> str:
     parts = NEEDS[aggregate]
     if piece.width_s == RAW:
         source = quoted(measurement) if not raw_rp else f"{quoted(raw_rp)}.{quoted(measurement)}"
         select = ", ".join(f'{p}({influxql.ident(field)}) AS "{p}"' for p in parts)
     else:
-        source = tier_source(measurement, piece.width_s, raw_rp)
+        source = tier_source(measurement, piece.width_s, raw_rp, merged=merged)
         select = ", ".join(
             f'{_TIER_AGG[p]}({influxql.ident(field + "_" + p)}) AS "{p}"' for p in parts
         )
@@ -82,12 +93,20 @@ def partial_rows(
 
 
 def roll_up_query(
-    measurement: str, types: Mapping[str, str], width_s: int, span: TimeRange, raw_rp: str
+    measurement: str,
+    types: Mapping[str, str],
+    width_s: int,
+    span: TimeRange,
+    raw_rp: str,
+    *,
+    merge: bool = False,
 ) -> str:
     """`; `-separated statements, one per field (a series answers only for the fields it has:
-    no null columns), from the finer tier (the 5-min tier from raw points)."""
-    finer = FINER.get(width_s)
+    no null columns), from the finer tier (the 5-min tier from raw points); `merge`: the merged
+    tier from the same tier's per-source buckets."""
+    finer = width_s if merge else FINER.get(width_s)
     source = quoted(measurement) if finer is None else tier_source(measurement, finer, raw_rp)
+    group = ", ".join(influxql.ident(t) for t in MERGED_TAGS[measurement]) if merge else "*"
     statements = []
     for name, kind in sorted(types.items()):
         wanted = ("min", "max", "sum", "count") if kind in NUMERIC else ("count",)
@@ -101,16 +120,16 @@ def roll_up_query(
             )
         statements.append(
             f"SELECT {select} FROM {source}"
-            f"{influxql.where_clause(span, None)} GROUP BY time({width_s}s), * fill(none)"
+            f"{influxql.where_clause(span, None)} GROUP BY time({width_s}s), {group} fill(none)"
         )
     return "; ".join(statements)
 
 
 def rollup_readings(
-    answers: list[list[dict[str, Any]]], measurement: str, width_s: int
+    answers: list[list[dict[str, Any]]], measurement: str, width_s: int, *, merged: bool = False
 ) -> list[Reading]:
     """The tier's points from a `roll_up_query` answer (epoch ns), one per series and bucket."""
-    name = rollup_name(measurement, width_s)
+    name = rollup_name(measurement, width_s, merged=merged)
     points: dict[tuple[tuple[tuple[str, str], ...], int], dict[str, float | int]] = {}
     for series_list in answers:
         for one in series_list:

@@ -50,7 +50,7 @@ from ioc.storage.base import (
     newest_windows,
     type_mismatch,
 )
-from ioc.storage.rollups import RAW, ROLLABLE, combine, plan
+from ioc.storage.rollups import RAW, ROLLABLE, combine, mergeable, plan
 
 log = logging.getLogger(__name__)
 
@@ -182,9 +182,10 @@ class SqliteStorage:
             if rollups and rolled and aggregate in ROLLABLE:
                 pieces = plan(time_range, bucket_s, self._done(conn))
                 if any(piece.width_s != RAW for piece in pieces):
+                    merged = mergeable(measurement, where, groups)
                     partials = [
                         sqlite_rollups.partial(
-                            conn, piece, measurement, field, bucket_s, groups, where
+                            conn, piece, measurement, field, bucket_s, groups, where, merged
                         )
                         for piece in pieces
                     ]
@@ -305,10 +306,18 @@ class SqliteStorage:
         def work(conn: sqlite3.Connection) -> int:
             series = self._series_ids(conn, {key for key, _ in keyed})
             rows = sqlite_rollups.import_rows(width_s, [(series[k], r) for k, r in keyed])
-            return conn.executemany(sqlite_rollups.IMPORT, rows).rowcount
+            written: int = conn.executemany(sqlite_rollups.IMPORT, rows).rowcount
+            if keyed:
+                times = [r.time_ns for _, r in keyed]
+                span = TimeRange(min(times), max(times) + width_s * NS_PER_S)
+                written += sqlite_rollups.merge(conn, width_s, span)
+            return written
 
         self._writing(work)
         self._series.clear()  # ids learnt inside the transaction are read again when needed
+
+    def merge_rollups(self, width_s: int, time_range: TimeRange) -> int:
+        return self._writing(lambda conn: sqlite_rollups.merge(conn, width_s, time_range))
 
     def rollup_done(self, *, cached: bool = True) -> dict[int, int]:
         with self._reading() as conn:

@@ -4,7 +4,10 @@
         min, max, sum of a numeric field (NULL otherwise) and the count of every field type
     rollup_state(width, done_ns)                              the tiers' watermarks
 
-The key (width, field, series, bucket) makes a chart query one index range per series.
+The key (width, field, series, bucket) makes a chart query one index range per series. The tiers
+merged over sources (`ioc.storage.rollups.MERGED`) are rows of the same table whose series is
+one of measurement `<measurement>_merged` with the tags but `source` (latest(), records() and
+the raw queries never see them: they match the measurement exactly).
 Like `sqlitesql`, the SQL text is constants and placeholder names; values are bound.
 """
 
@@ -17,7 +20,7 @@ from typing import Any
 from ioc.model import NS_PER_S, Reading
 from ioc.storage import sqlitesql as sql
 from ioc.storage.base import TagFilter, TimeRange
-from ioc.storage.rollups import FINER, FIVE_MIN_S, RAW, ROLLED_MEASUREMENTS, Piece
+from ioc.storage.rollups import FINER, FIVE_MIN_S, MERGED, RAW, ROLLED_MEASUREMENTS, Piece
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS rollups (
@@ -42,6 +45,21 @@ ROLL_UP_TIER = (
     " SELECT :width, field, series, bucket - ((bucket % :w) + :w) % :w AS b,"
     " min(lo), max(hi), sum(total), sum(n) FROM rollups"
     " WHERE width = :finer AND bucket >= :start AND bucket < :end GROUP BY field, series, b"
+)
+MERGED_SERIES = (
+    "INSERT OR IGNORE INTO series (measurement, tags)"
+    f" SELECT DISTINCT measurement || '{MERGED}', json_remove(tags, '$.source') FROM series"
+    f" WHERE measurement IN ({_ROLLED})"
+)
+MERGE = (
+    "INSERT OR REPLACE INTO rollups (width, field, series, bucket, lo, hi, total, n)"
+    " WITH m AS MATERIALIZED (SELECT s.id AS sid, g.id AS gid FROM series s JOIN series g"
+    f" ON g.measurement = s.measurement || '{MERGED}' AND g.tags = json_remove(s.tags, '$.source')"
+    f" WHERE s.measurement IN ({_ROLLED}))"
+    " SELECT :width, r.field, m.gid, r.bucket, min(r.lo), max(r.hi), sum(r.total), sum(r.n)"
+    " FROM rollups r JOIN m ON r.series = m.sid"
+    " WHERE r.width = :width AND r.bucket >= :start AND r.bucket < :end"
+    " GROUP BY r.field, m.gid, r.bucket"
 )
 OLDEST = (
     "SELECT min((SELECT min(p.time_ns) FROM points p WHERE p.series = s.id))"
@@ -71,7 +89,16 @@ def roll_up(conn: sqlite3.Connection, width_s: int, time_range: TimeRange) -> in
     """Recompute one tier's buckets inside the range (the caller holds the write transaction)."""
     bound = {"width": width_s, "w": width_s * NS_PER_S, "finer": FINER.get(width_s, 0)}
     bound.update(start=time_range.start_ns, end=time_range.end_ns)
-    return conn.execute(ROLL_UP_TIER if width_s in FINER else ROLL_UP, bound).rowcount
+    rows: int = conn.execute(ROLL_UP_TIER if width_s in FINER else ROLL_UP, bound).rowcount
+    return rows + merge(conn, width_s, time_range)
+
+
+def merge(conn: sqlite3.Connection, width_s: int, time_range: TimeRange) -> int:
+    """Recompute the tier's merged buckets inside the range from its per-source buckets."""
+    conn.execute(MERGED_SERIES)
+    bound = {"width": width_s, "start": time_range.start_ns, "end": time_range.end_ns}
+    rows: int = conn.execute(MERGE, bound).rowcount
+    return rows
 
 
 def expire(conn: sqlite3.Connection, before_ns: int) -> int:
@@ -96,8 +123,10 @@ def partial(
     bucket_s: int,
     groups: Sequence[str],
     where: TagFilter | None,
+    merged: bool = False,
 ) -> list[tuple[Any, ...]]:
-    """Partial aggregates (groups…, time, min, max, sum, count) of one piece per chart bucket."""
+    """Partial aggregates (groups…, time, min, max, sum, count) of one piece per chart bucket;
+    `merged`: a tier piece reads the tier merged over sources."""
     g_select = "".join(
         f", coalesce(json_extract(s.tags, :g{i}), '') AS g{i}" for i in range(len(groups))
     )
@@ -125,5 +154,7 @@ def partial(
     bound: dict[str, Any] = sql.params(measurement, TimeRange(piece.start_ns, piece.end_ns), where)
     bound.update(field=sql.path(field), fname=field, width=piece.width_s, w=bucket_s * NS_PER_S)
     bound.update({f"g{i}": sql.path(tag) for i, tag in enumerate(groups)})
+    if merged and piece.width_s != RAW:
+        bound["m"] += MERGED
     rows: list[tuple[Any, ...]] = conn.execute(query, bound).fetchall()
     return rows

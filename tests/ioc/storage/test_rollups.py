@@ -10,7 +10,16 @@ import pytest
 from ioc.devservices.wait import wait_until
 from ioc.model import NS_PER_MS, NS_PER_S, Reading
 from ioc.storage.base import TimeRange
-from ioc.storage.rollups import FIVE_MIN_S, HOUR_S, RAW, Piece, RollupKeeper, plan, rebuild
+from ioc.storage.rollups import (
+    FIVE_MIN_S,
+    HOUR_S,
+    RAW,
+    Piece,
+    RollupKeeper,
+    mergeable,
+    plan,
+    rebuild,
+)
 from tests.ioc.storage.test_contract import BACKENDS, open_backend
 
 T0 = 1_593_561_600 * NS_PER_S  # 2020-07-01T00:00:00Z
@@ -52,13 +61,15 @@ def assert_same(rolled, raw):
     assert list(rolled["value"]) == pytest.approx(list(raw["value"]), rel=1e-9)
 
 
-CASES = [
-    ("sensor", "pm25", "mean", ["district"], 300),
-    ("sensor", "pm25", "max", ["source"], 300),
-    ("sensor", "pm10", "min", [], 48),
-    ("sensor", "pm25", "count", ["district"], 300),
-    ("camera", "vehicles_total", "sum", ["district"], 48),
-    ("camera", "vehicles_total", "mean", [], 20),
+CASES = [  # merged over sources unless `source` is filtered or grouped on
+    ("sensor", "pm25", "mean", ["district"], 300, None),
+    ("sensor", "pm25", "max", ["source"], 300, None),
+    ("sensor", "pm10", "min", [], 48, None),
+    ("sensor", "pm25", "count", ["district"], 300, {"kind": "air"}),
+    ("sensor", "pm25", "mean", ["district"], 300, {"district": ["hoa-an", "ha-lang"]}),
+    ("sensor", "pm25", "sum", ["source"], 48, {"source": "a1"}),
+    ("camera", "vehicles_total", "sum", ["district"], 48, None),
+    ("camera", "vehicles_total", "mean", [], 20, None),
 ]
 
 
@@ -73,14 +84,66 @@ def test_rollups_equal_the_raw_aggregation(storage):
         TimeRange(T0 - DAY, T0 + 5 * DAY),
     ]
     for span in ranges:
-        for measurement, field, aggregate, groups, buckets in CASES:
+        for measurement, field, aggregate, groups, buckets, where in CASES:
             bucket_s = span.bucket_seconds(buckets)
             pieces = plan(span, bucket_s, storage.rollup_done(cached=False))
             assert any(p.width_s != RAW for p in pieces)  # really read from the tiers
-            args = dict(group_by=groups, aggregate=aggregate, max_buckets=buckets)
+            args = dict(group_by=groups, aggregate=aggregate, max_buckets=buckets, where=where)
             rolled = storage.history(measurement, field, span, **args)
             raw = storage.history(measurement, field, span, rollups=False, **args)
             assert_same(rolled, raw)
+
+
+def test_district_charts_read_the_tiers_merged_over_sources_and_source_charts_do_not():
+    assert mergeable("sensor", {"kind": "air"}, ["district"])
+    assert mergeable("sensor", None, [])
+    assert mergeable("camera", {"site": "x"}, ["district"])
+    assert not mergeable("sensor", {"source": "a1"}, ["district"])
+    assert not mergeable("sensor", {"kind": "air"}, ["source"])
+    assert not mergeable("sensor", None, ["undeclared"])
+    assert not mergeable("alerts", None, ["district"])  # not rolled up
+
+
+def test_the_merged_tiers_follow_late_points_and_imports(storage):
+    """A late point of one source changes its district's merged buckets (the keeper re-rolls
+    them), and imported per-source buckets are merged too."""
+    storage.write(synthetic(T0, 6))
+    rebuild(storage, TimeRange(T0, T0 + 6 * 3600 * NS_PER_S))
+    tags = {"district": "bao-lac", "source": "b1", "kind": "air"}
+    late = Reading("sensor", T0 + 1800 * NS_PER_S, tags, {"pm25": 5000.0})
+    storage.write([late])
+    keeper = RollupKeeper()
+    keeper.update(storage, (T0 + 6 * 3600 * NS_PER_S) // NS_PER_MS)
+    keeper.note([late])
+    keeper.update(storage, (T0 + 6 * 3600 * NS_PER_S) // NS_PER_MS)
+    span = TimeRange(T0, T0 + 6 * 3600 * NS_PER_S)
+    args = dict(group_by=["district"], aggregate="max", max_buckets=6)
+    rolled = storage.history("sensor", "pm25", span, **args)
+    assert_same(rolled, storage.history("sensor", "pm25", span, rollups=False, **args))
+    assert rolled.loc[rolled["district"] == "bao-lac", "value"].iloc[0] == 5000.0
+    # Hourly buckets of days without raw points (as after retention), imported per source.
+    old = T0 - 10 * DAY
+    imported = [
+        Reading(
+            "sensor",
+            old + h * 3600 * NS_PER_S,
+            {"district": "hoa-an", "source": s, "kind": "air"},
+            {"pm25_min": 1.0 + h, "pm25_max": 9.0 + h, "pm25_sum": 50.0 * n, "pm25_count": n},
+        )
+        for h in range(3)
+        for s, n in (("a1", 10), ("a2", 30))
+    ]
+    storage.import_rollups(HOUR_S, imported)
+    old_span = TimeRange(old, old + 3 * 3600 * NS_PER_S)
+    for aggregate, want in (("count", [40, 40, 40]), ("mean", [50.0] * 3), ("max", [9.0, 10, 11])):
+        frame = storage.history(
+            "sensor", "pm25", old_span, group_by=["district"], aggregate=aggregate, max_buckets=3
+        )
+        assert list(frame["value"]) == want
+        by_source = storage.history(
+            "sensor", "pm25", old_span, group_by=["source"], aggregate=aggregate, max_buckets=3
+        )
+        assert len(by_source) == 6
 
 
 def test_rollups_answer_for_ranges_beyond_the_watermark_from_raw_points(storage):
