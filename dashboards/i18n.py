@@ -125,6 +125,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "unrated": ("chưa đặt ngưỡng cảnh báo", "no alert threshold"),
     "last_known_ago": ("số liệu cuối cùng, {age} trước", "last known, {age} ago"),
     "last_known_none": ("chưa có số liệu trước khi mất kết nối", "nothing known before the loss"),
+    "last_known_empty": ("chưa có số liệu", "nothing known"),  # a tile's, beside the mark
     "last_known_banner": (
         "MẤT KẾT NỐI dữ liệu trực tiếp — đang hiển thị số liệu cuối cùng lúc {time} ({age} trước)",
         "LIVE DATA CONNECTION LOST — showing the last known data of {time} ({age} ago)",

@@ -45,6 +45,7 @@ SERIES = (
 TILE = "tile"
 TILE_STATUS = {s: f"tile--{s}" for s in STATUS_COLOURS}
 TILE_STALE = "tile--stale"
+TILE_LAST_KNOWN = "tile--last-known"  # shown again while the live state is lost
 SEVERITY_CLASS = {"info": "sev--info", "warning": "sev--warning", "critical": "sev--critical"}
 KIOSK = "kiosk"
 

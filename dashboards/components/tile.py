@@ -146,7 +146,7 @@ def _age(view: dict[str, Any], lang: str) -> str:
     age = view.get("age_s")
     if view.get("last_known"):
         if age is None:
-            return t("last_known_none", lang)
+            return t("last_known_empty", lang)
         return t("last_known_ago", lang, age=duration(age, lang))
     if view.get("stale_reason") == "connection":
         return t("connection_lost", lang)
@@ -164,6 +164,8 @@ def class_name(view: dict[str, Any]) -> str:
     names = [theme.TILE, theme.TILE_STATUS.get(status, theme.TILE_STATUS["no_data"])]
     if view.get("stale"):
         names.append(theme.TILE_STALE)
+    if view.get("last_known"):
+        names.append(theme.TILE_LAST_KNOWN)
     return " ".join(names)
 
 

@@ -11,8 +11,10 @@ signs in (user `lan`, admin, in a throw-away auth store) through the sign-in pag
 it, the wall screen (Vietnamese, English, kiosk), each drill-down and the admin and audit pages
 with headless Chromium. `--size` (repeatable, one simulation for all) emulates another screen
 (names get a `-WxH` suffix); `--only` (repeatable) takes the pages whose file name contains one
-of them. Last, a failure state: InfluxDB stopped, `/security` says so in words
-(`security-storage-down.png`).
+of them. Last, the failure states: InfluxDB stopped, `/security` says so in words
+(`security-storage-down.png`); then on the open wall the collector stopped
+(`wall-collector-stopped.png`: the status line names it) and Redis stopped (`wall-lost.png`: the
+last known view under the connection-lost banner), at the first size.
 It lives with the tests because it wires every package together, as the tests do.
 """
 
@@ -55,6 +57,7 @@ PAGES = (
 )
 # taken last, with InfluxDB stopped: the page must say so in words
 FAILURE_PAGES = (("/security?range=24h", "security-storage-down.png"),)
+WALL_FAILURES = ("wall-collector-stopped.png", "wall-lost.png")
 PASSWORD = "screenshots-only-password"
 
 
@@ -68,6 +71,39 @@ def browser() -> webdriver.Chrome:
         {"width": 1920, "height": 1080, "deviceScaleFactor": 1, "mobile": False},
     )
     return driver
+
+
+def wall_failures(
+    driver: webdriver.Chrome,
+    port: int,
+    size: str,
+    out: Path,
+    collector: Collector,
+    services: DevServices,
+) -> None:
+    """The wall, open, while its sources fail: the collector, then the live state (Redis)."""
+    width, height = (int(v) for v in size.split("x"))
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+    )
+    driver.get(f"http://127.0.0.1:{port}/")
+    time.sleep(6)
+    collector.stop()
+
+    def status(fragment: str) -> bool:
+        text = driver.execute_script("return document.getElementById('wall-status').innerText")
+        return fragment in (text or "")
+
+    wait_until(lambda: status("chậm"), timeout=60, interval=1, message="collector named late")
+    time.sleep(2)
+    for png, stop in zip(WALL_FAILURES, (None, services.redis.stop), strict=True):
+        if stop is not None:
+            stop()
+            wait_until(lambda: status("MẤT KẾT NỐI"), timeout=60, interval=1, message="lost")
+            time.sleep(3)
+        driver.save_screenshot(str(out / png))
+        print(png, flush=True)
 
 
 def main() -> None:
@@ -116,8 +152,12 @@ def main() -> None:
         threading.Thread(target=server.serve_forever, daemon=True).start()
         try:
             print("waiting for the KPI engine to raise flood alerts …", flush=True)
-            alerts = wait_until(
-                lambda: [a for a in live.alerts() if a["state"] == "active"],
+            alerts = wait_until(  # the flood's (the security feeds raise theirs earlier)
+                lambda: [
+                    a
+                    for a in live.alerts()
+                    if a["state"] == "active" and a["rule"].startswith("water.")
+                ],
                 timeout=args.wait_alerts,
                 interval=2,
                 message="active alerts",
@@ -165,6 +205,8 @@ def main() -> None:
                 if not args.only or any(o in p for o in args.only for _, p in FAILURE_PAGES):
                     services.influxdb.stop()
                     shoot(FAILURE_PAGES, first=False)
+                if not args.only or any(o in p for o in args.only for p in WALL_FAILURES):
+                    wall_failures(driver, port, sizes_wanted[0], args.out, collector, services)
             finally:
                 driver.quit()
         finally:

@@ -75,6 +75,13 @@ def test_wall003_lost_live_state_keeps_the_last_known_values_and_alerts_marked(
         age = wait_text(dash_duo, ids.tile_age(TEMP), "số liệu cuối cùng")
         assert "MẤT KẾT NỐI" in age and "trước" in age  # marked, with its age
         assert text_of(dash_duo, ids.tile_value(TEMP)).startswith("20,0")  # the last known value
+        # … and the mark and the age are on screen whole, in every tile (not cut off)
+        cut = dash_duo.driver.execute_script(
+            "return [...document.querySelectorAll('.tile__age')]"
+            ".filter(e => e.scrollHeight > e.clientHeight + 1 || e.scrollWidth > e.clientWidth + 1)"
+            ".map(e => e.id)"
+        )
+        assert cut == [], cut
         stale = dash_duo.driver.execute_script(
             "return [...document.querySelectorAll('.tile')]"
             ".map(t => t.classList.contains('tile--stale'))"

@@ -94,6 +94,27 @@ def test_wall010_seventy_alerts_counted_grouped_and_nothing_off_screen(app, live
     # what is not shown is counted in the line under the list: every alert accounted for
     hidden = int(layout["more"].split()[1]) if layout["more"] else 0
     assert layout["shown_n"] + hidden == 69, layout  # 70 less the superseded BĐ2
+    # on a 1366×768 laptop (the page flows and may scroll down, never sideways): scrolled to the
+    # alert panel, the counts and every shown row are inside it and on screen, the rest counted
+    set_viewport(dash_duo, 1366, 768)
+    dash_duo.driver.get(dash_duo.server_url + "/")
+    wait_text(dash_duo, ids.WALL_ALERTS, "66 thiết bị mất kết nối")
+    dash_duo.driver.execute_script(
+        "document.querySelector('.wall__section--alerts').scrollIntoView({block: 'end'})"
+    )
+    small = wait_until(
+        lambda: (r := dash_duo.driver.execute_script(_RECTS_JS))["outside"] == 0 and r,
+        timeout=10,
+        message="every shown alert row inside the panel at 1366×768",
+    )
+    assert small["counts"] and small["rows"] >= 2 and small["more_inside"], small
+    hidden = int(small["more"].split()[1]) if small["more"] else 0
+    assert small["shown_n"] + hidden == 69, small
+    assert alert_counts(dash_duo) == {"critical": 3, "warning": 66, "info": 0}
+    width = dash_duo.driver.execute_script(
+        "return [document.documentElement.scrollWidth, window.innerWidth]"
+    )
+    assert width[0] <= width[1], width
     # the group opens the devices drill-down, where every member is listed
     dash_duo.driver.execute_script(
         "[...document.querySelectorAll('#wall-alerts a')]"
