@@ -54,7 +54,6 @@ BASE = {"pm25": 35.0, "pm10": 60.0, "level_cm": 180.0, "rain_mm": 0.4, "temp_c":
         "humidity_pct": 75.0, "laeq_db": 58.0}  # fmt: skip
 RANGES = {"24h": 1, "7d": 7, "30d": 30, "90d": 90, "1y": 365}
 DAY_NS = 86400 * NS_PER_S
-MERGE_CHUNK_DAYS = 10  # one merge query of a tier spans at most this (under the shim's timeout)
 Progress = Callable[[str], None]
 
 
@@ -170,35 +169,52 @@ def _raw_lines(srcs: list[Source], start_ns: int, end_ns: int, interval_s: int) 
 def _tier_lines(
     srcs: list[Source], start_ns: int, end_ns: int, interval_s: int, width_s: int
 ) -> Iterator[bytes]:
-    """The same tier buckets as `_tier_rollups`, as line protocol (`sensor_1h`…, with means)."""
+    """The same tier buckets as `_tier_rollups`, as line protocol (`sensor_1h`…, with means),
+    and the tier merged over sources (`sensor_1h_merged`: per district and kind), as
+    `merge_rollups` would compute it — written at once instead of queried back."""
     by_kind = {k: [s for s in srcs if s.kind == k] for k in KINDS}
     per_bucket = width_s // interval_s
     buckets = 86400 // width_s
     name = rollup_name("sensor", width_s)
+    merged = rollup_name("sensor", width_s, merged=True)
     cut = end_ns - end_ns % (width_s * NS_PER_S)  # whole buckets only
     for day in range(start_ns - start_ns % DAY_NS, cut, DAY_NS):
         t_s = np.arange(day, day + DAY_NS, interval_s * NS_PER_S, dtype=np.int64) // NS_PER_S
         starts = [day + b * width_s * NS_PER_S for b in range(buckets)]
         keep = [b for b, at in enumerate(starts) if start_ns <= at < cut]
+        kept = [starts[b] for b in keep]
         lines: list[str] = []
         for kind, group in by_kind.items():
             if not group:
                 continue
             index = np.array([s.index for s in group])
-            columns = []
+            members = {}
+            for row, src in enumerate(group):
+                members.setdefault(src.district, []).append(row)
+            columns, merged_columns = [], []
             for f in FIELDS[kind]:
-                v = values(f, index, t_s).reshape(len(group), buckets, per_bucket)
-                total = v.sum(axis=2)
-                columns += [v.min(axis=2).tolist(), v.max(axis=2).tolist(), total.tolist(),
-                            (total / per_bucket).tolist()]  # fmt: skip
+                v = values(f, index, t_s).reshape(len(group), buckets, per_bucket)[:, keep]
+                lo, hi, total = v.min(axis=2), v.max(axis=2), v.sum(axis=2)
+                columns += [lo.tolist(), hi.tolist(), total.tolist(), (total / per_bucket).tolist()]
+                for rows in members.values():
+                    d_total = total[rows].sum(axis=0)
+                    merged_columns.append([lo[rows].min(axis=0).tolist(),
+                        hi[rows].max(axis=0).tolist(), d_total.tolist(),
+                        (d_total / (len(rows) * per_bucket)).tolist()])  # fmt: skip
             fields = ",".join(
-                f"{f}_min=%r,{f}_max=%r,{f}_sum=%r,{f}_mean=%r,{f}_count={per_bucket}i"
+                f"{f}_min=%r,{f}_max=%r,{f}_sum=%r,{f}_mean=%r,{f}_count={{count}}i"
                 for f in FIELDS[kind]
             )
             for row, src in enumerate(group):
                 fmt = f"{name},district={src.district},kind={kind},source={src.name} {fields} %d"
-                cells = [[c[row][b] for b in keep] for c in columns]
-                lines += map(fmt.__mod__, zip(*cells, [starts[b] for b in keep], strict=True))
+                fmt = fmt.replace("{count}", str(per_bucket))
+                cells = [c[row] for c in columns]
+                lines += map(fmt.__mod__, zip(*cells, kept, strict=True))
+            for i, (district, rows) in enumerate(members.items()):
+                fmt = f"{merged},district={district},kind={kind} {fields} %d"
+                fmt = fmt.replace("{count}", str(len(rows) * per_bucket))
+                cells = [c for m in merged_columns[i :: len(members)] for c in m]
+                lines += map(fmt.__mod__, zip(*cells, kept, strict=True))
         yield "\n".join(lines).encode()
 
 
@@ -268,7 +284,7 @@ def load(
     # The tiers as the keeper leaves them: 5-min buckets where raw points are kept, hourly and
     # 6-hour ones for every day (older days: as rolled up before their raw points expired).
     began = time.monotonic()
-    rollups = merged = 0
+    rollups = 0
     storage.import_rollups(HOUR_S, [])  # creates the rollup retention policy (InfluxDB)
     for width in TIERS:
         since = raw_start if width == FIVE_MIN_S else first
@@ -277,10 +293,6 @@ def load(
             for body in _tier_lines(srcs, since, end, interval_s, width):
                 write_lines(body, rp)
                 rollups += body.count(b"\n") + 1
-            for at in range(since, end, MERGE_CHUNK_DAYS * DAY_NS):  # as import_rollups does
-                merged += storage.merge_rollups(
-                    width, TimeRange(at, min(end, at + MERGE_CHUNK_DAYS * DAY_NS))
-                )
         else:
             for chunk in _tier_rollups(srcs, since, end, interval_s, width):
                 storage.import_rollups(width, chunk)
@@ -288,9 +300,8 @@ def load(
         storage.set_rollup_done(width, end - end % (width * NS_PER_S))
     import_s = time.monotonic() - began
     progress(
-        f"{label}: {rollups:,} rollup buckets (5 min, 1 h, 6 h) per source"
-        + (f", {merged:,} merged over sources" if merged else " and merged over sources")
-        + f" in {import_s:.0f} s"
+        f"{label}: {rollups:,} rollup buckets (5 min, 1 h, 6 h; per source and merged over"
+        f" sources) in {import_s:.0f} s"
     )
     began = time.monotonic()
     rows = rebuild(storage, TimeRange(end - 6 * 3600 * NS_PER_S, end), now_ns=end)
@@ -527,11 +538,13 @@ def _one(
         storage.close()
 
 
-def _engine_writer(influxdb: InfluxDB) -> Callable[[bytes, str], None]:
+def _engine_writer(influxdb: InfluxDB, database: str = "ioc") -> Callable[[bytes, str], None]:
     http = urllib3.PoolManager(timeout=urllib3.Timeout(total=300), retries=False)
 
     def write(body: bytes, rp: str) -> None:
-        url = f"{influxdb.engine_url}/write?db=ioc&precision=ns" + (f"&rp={rp}" if rp else "")
+        url = f"{influxdb.engine_url}/write?db={database}&precision=ns" + (
+            f"&rp={rp}" if rp else ""
+        )
         at = 0
         while at < len(body):  # pieces under InfluxDB's 25 MB body limit, at line ends
             cut = (
