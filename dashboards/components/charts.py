@@ -97,9 +97,22 @@ def history(
                 "y": ys,
                 "connectgaps": False,
                 "line": {"width": 2.5},
+                "marker": {"size": 6},  # explicit, so the page can scale it to the screen
             }
         )
-    xaxis: dict[str, Any] = {"gridcolor": theme.GRID, "type": "date", "automargin": True}
+    # Day and month as the country writes them (not "Nov 30, 2026"), upright, few enough to fit
+    # a narrow panel.
+    xaxis: dict[str, Any] = {
+        "gridcolor": theme.GRID,
+        "type": "date",
+        "automargin": True,
+        "tickangle": 0,
+        "nticks": 7,
+        "tickformatstops": [
+            {"dtickrange": [None, 86_400_000], "value": "%H:%M<br>%d/%m"},
+            {"dtickrange": [86_400_000, None], "value": "%d/%m/%Y"},
+        ],
+    }
     if span is not None:
         xaxis["range"] = [_local(span.start_ns), _local(span.end_ns)]
     layout = theme.figure_layout(
