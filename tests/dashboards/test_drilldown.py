@@ -27,9 +27,9 @@ SIZES = ((3840, 2160), (1920, 1080), (1366, 768))
 MEASURE_JS = """
 const d = document.documentElement;
 const title = document.querySelector('.drill__title');
-const tick = document.querySelector('.drill .panel--history .js-plotly-plot text');
-return [d.scrollWidth, innerWidth, title ? parseFloat(getComputedStyle(title).fontSize) : 0,
-        tick ? parseFloat(tick.style.fontSize) : 0];
+const plot = document.querySelector('.drill .panel--history .js-plotly-plot');
+const type = plot && plot.layout && plot.layout.font ? plot.layout.font.size : 0;
+return [d.scrollWidth, innerWidth, title ? parseFloat(getComputedStyle(title).fontSize) : 0, type];
 """
 
 
@@ -47,7 +47,7 @@ def test_drill001_no_page_scrolls_sideways_and_4k_is_twice_the_size(
 
             def measured() -> list | bool:
                 found = dash_duo.driver.execute_script(MEASURE_JS)
-                return found if found[3] else False  # the chart has drawn its text
+                return found if found[3] else False  # the chart is drawn, with its type size
 
             scroll, inner, title, tick = wait_until(
                 measured, timeout=20, interval=0.3, message=f"/{page} drawn at {width}×{height}"
