@@ -76,7 +76,7 @@ class Collector:
         self.pipeline = Pipeline(
             storage,
             live,
-            publish=self.transport.publish,
+            publish=self.transport.publish_many,
             ack=self.transport.ack,
             window_len=settings.window_len,
             stop_event=self._stop,

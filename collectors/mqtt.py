@@ -76,6 +76,8 @@ class MqttTransport:
         self._window = publish_window
         self._publish_wait_s = publish_wait_s
         self._unacked = 0
+        # A full window waits until this many are left unacknowledged (a quarter's room).
+        self._resume_at = publish_window - max(1, publish_window // 4)
         self._shedding = False
         self._room = threading.Condition()
         self._flushed = threading.Event()
@@ -92,9 +94,14 @@ class MqttTransport:
             self.client.username_pw_set(address.username, address.password)
         apply_tls(self.client, address)
         self.client.reconnect_delay_set(min_delay=1, max_delay=30)
-        self.client.max_inflight_messages_set(1000)  # our own publishes (dead letters)
-        # paho's own queue is unbounded: `publish` bounds it (its 16-bit message ids would wrap
-        # past 65,535 outstanding and silently replace queued messages).
+        # Our own publishes (dead letters) are bounded by `publish` (`publish_window`, at most
+        # 60,000: paho's 16-bit message ids would wrap past 65,535 outstanding and silently
+        # replace queued messages), so paho's own limits are off: with an in-flight limit paho
+        # rescans every message it holds on each PUBACK — in a burst of 50,000 rejections that
+        # was most of the collector's CPU. Mosquitto acknowledges QoS 1 at once, whatever its
+        # receive maximum; against a broker that enforces one, keep IOC_DEADLETTER_INFLIGHT
+        # at or below it.
+        self.client.max_inflight_messages_set(0)
         self.client.max_queued_messages_set(0)
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
@@ -177,35 +184,44 @@ class MqttTransport:
         return acked
 
     def publish(self, topic: str, payload: bytes) -> bool:
-        """Publish at QoS 1, back-pressured: while `publish_window` of our publishes await the
-        broker's acknowledgement, wait up to `publish_wait_s` for room. False when the message
-        was shed instead (the broker took none in that time; then nothing more waits until
-        room frees up) — the caller counts it, nothing is dropped silently."""
-        with self._room:
-            if self._unacked >= self._window:
-                if self._shedding:
-                    return False
-                deadline = time.monotonic() + self._publish_wait_s
-                while self._unacked >= self._window:
-                    left = deadline - time.monotonic()
-                    if left <= 0 or self._stopping:
-                        self._shedding = True
-                        log.warning(
-                            "%d dead letters unacknowledged by the broker for %.1f s: shedding",
-                            self._unacked,
-                            self._publish_wait_s,
-                        )
-                        return False
-                    self._room.wait(left)
-            self._unacked += 1
-        info = self.client.publish(topic, payload, qos=1)
-        # NO_CONN: queued by paho, sent when we are connected again (it counts as unacked).
-        if info.rc not in (mqtt.MQTT_ERR_SUCCESS, mqtt.MQTT_ERR_NO_CONN):
+        """`publish_many` of one message: False when it was shed."""
+        return self.publish_many([(topic, payload)]) == 1
+
+    def publish_many(self, messages: Sequence[tuple[str, bytes]]) -> int:
+        """Publish at QoS 1, back-pressured, as few writes as room allows: while
+        `publish_window` of our publishes await the broker's acknowledgement, wait up to
+        `publish_wait_s` for room. Returns how many (the first ones) were published; the rest
+        were shed (the broker took none in that time; then nothing more waits until room frees
+        up) — the caller counts them, nothing is dropped silently."""
+        taken = 0
+        while taken < len(messages):
             with self._room:
-                self._unacked -= 1
-            log.warning("dead letter not published: %s", mqtt.error_string(info.rc))
-            return False
-        return True
+                if self._unacked >= self._window:
+                    if self._shedding:
+                        return taken
+                    deadline = time.monotonic() + self._publish_wait_s
+                    while self._unacked > self._resume_at:
+                        left = deadline - time.monotonic()
+                        if left <= 0 or self._stopping:
+                            self._shedding = True
+                            log.warning(
+                                "%d dead letters unacknowledged by the broker for %.1f s: shedding",
+                                self._unacked,
+                                self._publish_wait_s,
+                            )
+                            return taken
+                        self._room.wait(left)
+                chunk = messages[taken : taken + self._window - self._unacked]
+                self._unacked += len(chunk)
+            rc = self.client.publish_many(chunk)
+            # NO_CONN: kept by paho, sent when we are connected again (they count as unacked).
+            if rc not in (mqtt.MQTT_ERR_SUCCESS, mqtt.MQTT_ERR_NO_CONN):
+                with self._room:
+                    self._unacked -= len(chunk)
+                log.warning("dead letters not published: %s", mqtt.error_string(rc))
+                return taken
+            taken += len(chunk)
+        return taken
 
     @property
     def unacked_publishes(self) -> int:
@@ -288,7 +304,8 @@ class MqttTransport:
             self._unacked = max(0, self._unacked - 1)
             if self._unacked < self._window // 2:
                 self._shedding = False
-            self._room.notify_all()
+            if self._unacked <= self._resume_at:  # a full window waits for a quarter's room
+                self._room.notify_all()
 
     def _on_unsubscribe(
         self,

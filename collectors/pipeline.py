@@ -81,7 +81,7 @@ class Pipeline:
         storage: Storage,
         live: LiveState,
         *,
-        publish: Callable[[str, bytes], bool | None],
+        publish: Callable[[Sequence[tuple[str, bytes]]], int],
         ack: Callable[[Sequence[Message]], int],
         window_len: int = 120,
         stop_event: threading.Event | None = None,
@@ -144,15 +144,16 @@ class Pipeline:
             # thread again before we wait for room to publish dead letters.
             self._release(batch)
         counters: Counter[str] = Counter({f"received:{f}": n for f, n in received.items()})
-        dropped = 0
-        published: Counter[str] = Counter()
         for rejection in rejections:
             counters[f"rejected:{rejection.feed}:{rejection.reason}"] += 1
-            topic = DEADLETTER_TOPICS.get(rejection.feed, DEADLETTER_UNKNOWN)
-            if self._publish(topic, _deadletter(rejection)) is False:
-                dropped += 1
-            else:
-                published[rejection.feed] += 1
+        # One call for the batch's dead letters (the transport writes them at once); it returns
+        # how many of them, in order, it took.
+        letters = [
+            (DEADLETTER_TOPICS.get(r.feed, DEADLETTER_UNKNOWN), _deadletter(r)) for r in rejections
+        ]
+        taken = self._publish(letters) if letters else 0
+        dropped = len(letters) - taken
+        published = Counter(r.feed for r in rejections[:taken])
         if dropped:
             # Shed by the transport (the broker did not take them in time): never silently.
             counters[DEADLETTER_DROPPED] += dropped

@@ -1,9 +1,11 @@
 """BufferedClient: paho's private methods it overrides are still there, and through a real
 Mosquitto every message arrives whole and in order (small, larger than a chunk, with and
-without MQTT 5 properties, over both protocols), acknowledged only by `ack_many`."""
+without MQTT 5 properties, over both protocols), acknowledged only by `ack_many`; dead letters
+published with `publish_many` arrive whole and in order, each PUBACK seen."""
 
 import inspect
 import queue
+import threading
 from importlib.metadata import version
 
 import paho.mqtt.client as mqtt
@@ -14,7 +16,8 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from collectors.mqtt import MqttTransport
-from collectors.pahobuffered import CHUNK, PRIVATE, BufferedClient
+from collectors.pahobuffered import CHUNK, MESSAGE_SLOTS, PRIVATE, BufferedClient
+from ioc.devservices import wait_until
 from ioc.settings import parse_mqtt_url
 
 # What BufferedClient was written and tested against: widen only after rerunning these tests.
@@ -26,6 +29,9 @@ SIGNATURES = {
     "_packet_queue": ["self", "command", "packet", "mid", "qos", "info"],
     "_handle_on_message": ["self", "message"],
     "loop_read": ["self", "max_packets"],
+    "_handle_pubackcomp": ["self", "cmd"],
+    "_do_on_publish": ["self", "mid", "reason_code", "properties"],
+    "_mid_generate": ["self"],
 }
 
 
@@ -50,6 +56,11 @@ def test_paho_still_keeps_the_packet_state_the_subclass_reads():
     assert isinstance(client._in_packet["packet"], bytearray)
     assert hasattr(client, "_manual_ack") and hasattr(client, "_protocol")
     assert callable(mqtt.time_func)
+    # publish_many keeps its messages where paho's publish does, built slot by slot
+    assert isinstance(client._out_messages, dict) and client._inflight_messages == 0
+    assert hasattr(client._out_message_mutex, "acquire") and hasattr(client, "_sock")
+    assert set(mqtt.MQTTMessage.__slots__) == MESSAGE_SLOTS
+    assert mqtt.mqtt_ms_wait_for_puback and mqtt.mqtt_ms_publish
 
 
 def _publisher(port: int) -> mqtt.Client:
@@ -131,3 +142,42 @@ def test_every_message_arrives_whole_in_order_and_only_ack_many_acknowledges(mos
         transport.stop()
         publisher.loop_stop()
         publisher.disconnect()
+
+
+@pytest.mark.services
+@pytest.mark.parametrize("protocol", ["5", "3.1.1"])
+def test_publish_many_delivers_every_letter_whole_in_order_and_sees_every_puback(
+    mosquitto, protocol
+):
+    address = parse_mqtt_url(mosquitto.url)
+    received: queue.SimpleQueue = queue.SimpleQueue()
+    watcher = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    watcher.on_message = lambda c, u, m: received.put((m.topic, m.payload, m.qos))
+    subscribed = threading.Event()
+    watcher.on_subscribe = lambda *args: subscribed.set()
+    watcher.connect("127.0.0.1", mosquitto.port)
+    watcher.loop_start()
+    watcher.subscribe("ioc/deadletter/#", qos=1)
+    assert subscribed.wait(10)
+    transport = MqttTransport(
+        address, f"many-{protocol}", ["ioc/sensor/#"], lambda m: None, protocol=protocol
+    )
+    # Sizes across the remaining-length encoding's 1-, 2- and 3-byte forms.
+    letters = [
+        (f"ioc/deadletter/{'x' * (i % 200)}", (b"%d:" % i).ljust([5, 130, 17_000][i % 3], b"y"))
+        for i in range(3000)
+    ]
+    try:
+        early = letters[:10]
+        assert transport.publish_many(early) == 10  # not connected yet: kept, sent on connect
+        transport.start()
+        assert transport.wait_connected(10)
+        assert transport.publish_many(letters[10:]) == len(letters) - 10
+        got = [received.get(timeout=30) for _ in letters]
+        assert got == [(t, p, 1) for t, p in letters]
+        wait_until(lambda: transport.unacked_publishes == 0, timeout=10, message="PUBACKs")
+        assert not transport.client._out_messages  # every one acknowledged and forgotten
+        assert received.empty()
+    finally:
+        transport.stop()
+        watcher.loop_stop()

@@ -38,7 +38,7 @@ class Harness:
         self.pipeline = Pipeline(
             self.storage,
             self.live,
-            publish=lambda topic, payload: self.published.append((topic, orjson.loads(payload))),
+            publish=self.publish,
             ack=self.ack,
             stop_event=self.stop,
             max_backoff_s=0.2,
@@ -56,6 +56,10 @@ class Harness:
     def ack(self, messages):
         self.acked.extend(m.mid for m in messages)
         return len(messages)
+
+    def publish(self, letters):
+        self.published += [(topic, orjson.loads(payload)) for topic, payload in letters]
+        return len(letters)
 
 
 @pytest.fixture
@@ -199,13 +203,20 @@ def test_after_an_outage_the_write_is_retried_as_soon_as_storage_answers(served,
 
 
 def test_dead_letters_the_transport_sheds_are_counted(harness):
-    harness.pipeline._publish = lambda topic, payload: False  # the transport refused them
+    offered = []
+
+    def publish(letters):  # the transport took the first one and shed the rest
+        offered.extend(letters)
+        return 1
+
+    harness.pipeline._publish = publish
     bad = [
-        Message("ioc/sensor/hoa-an/air-02", b"{", T0_MS * 1_000_000, mid=i, qos=1) for i in range(3)
+        Message("ioc/sensor/hoa-an/air-02", b"{", T0_MS * 1_000_000, mid=i, qos=1) for i in range(4)
     ]
     harness.pipeline.process([*bad, sensor(1)])
+    assert len(offered) == 4  # one call for the batch
     assert harness.pipeline.stats.deadletter_dropped == 3
     counters = harness.live.counters()
     assert counters["deadletter_dropped"] == 3
-    assert counters["rejected:sensor:bad_json"] == 3
-    assert harness.acked == [0, 1, 2, 1]
+    assert counters["rejected:sensor:bad_json"] == 4
+    assert harness.acked == [0, 1, 2, 3, 1]

@@ -54,7 +54,7 @@ def day(tmp_path_factory):
     runner = KpiRunner(live, storage, gauges=GAUGES, rules=RULES.values(), names=NAMES)
     engine = Engine(load_settings(), storage, live, runner=runner)
     engine.rebuild("start")
-    pipeline = Pipeline(storage, live, publish=lambda topic, payload: None, ack=len)
+    pipeline = Pipeline(storage, live, publish=len, ack=len)
     hourly: dict[int, list] = {}
     stop_s = SIM_START.timestamp() + HOURS_SIMULATED * 3600
     next_hour = period.start_ms + HOUR_MS
