@@ -174,9 +174,17 @@ def _register_v5_session(host: str, port: int, client_id: str) -> None:
     client.loop_stop()
 
 
-def _publish_backlog(host: str, port: int, n: int, progress: Progress, first: int = 0) -> float:
-    """Publish at QoS 1 with at most OUTSTANDING unacknowledged (paho's own queue scans its
-    pending messages on every acknowledgement: an unbounded backlog there grows quadratic)."""
+def _publish_backlog(
+    host: str,
+    port: int,
+    n: int,
+    progress: Progress,
+    first: int = 0,
+    message: Callable[[int], tuple[str, bytes]] = sensor_message,
+) -> float:
+    """Publish `message(first + i)` at QoS 1 with at most OUTSTANDING unacknowledged (paho's
+    own queue scans its pending messages on every acknowledgement: an unbounded backlog there
+    grows quadratic); the mean payload size."""
     client = _v5_client(f"bench-publisher-{first}")
     client.max_inflight_messages_set(1000)
     acked = threading.Semaphore(0)
@@ -188,7 +196,7 @@ def _publish_backlog(host: str, port: int, n: int, progress: Progress, first: in
     for i in range(n):
         if i >= OUTSTANDING and not acked.acquire(timeout=60):
             raise RuntimeError(f"broker stopped acknowledging at message {i}")
-        topic, payload = sensor_message(first + i)
+        topic, payload = message(first + i)
         size += len(payload)
         client.publish(topic, payload, qos=1)
         if time.monotonic() - last > 1:

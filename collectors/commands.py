@@ -1,5 +1,5 @@
-"""The collectors' `ioc` commands: `ioc collect`, `ioc probe` and `ioc bench ingest` (see
-`ioc.cli`)."""
+"""The collectors' `ioc` commands: `ioc collect`, `ioc probe`, `ioc bench ingest`, `ioc bench
+burst` and the others under `ioc bench` (see `ioc.cli`)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ def register(cli: Commands) -> None:
     cli.bench.command("ingest")(bench_ingest)
     cli.bench.command("broker-crash")(bench_broker_crash)
     cli.bench.command("fuzz")(bench_fuzz)
+    cli.bench.command("burst")(bench_burst)
 
 
 def collect(
@@ -176,6 +177,38 @@ def bench_ingest(
         typer.echo(f"  {phase:<12} {per['total']:>6,.0f}  = {parts}")
     typer.echo(orjson.dumps(result).decode())
     if not figures.complete:
+        raise typer.Exit(1)
+
+
+def bench_burst(
+    messages: int = typer.Option(50_000, "--messages", "-n", help="bad messages in the burst"),
+    batch_size: int = typer.Option(5000, help="collector batch size"),
+) -> None:
+    """A backlog of N bad messages drained by the collector (every one dead-lettered: counted,
+    kept in the live state, published and acknowledged by the broker), beside N good ones."""
+    from collectors.bench_burst import run_burst
+
+    logging.basicConfig(level="WARNING")
+    result = run_burst(messages, lambda line: typer.echo(f"… {line}", err=True), batch_size)
+    bad, good = result["bad"], result["good"]
+    typer.echo(f"messages           {messages:>10,} bad, then {messages:,} good")
+    typer.echo(
+        f"bad (dead letters) {bad['msg_per_s']:>10,} msg/s  {bad['seconds']:.2f} s"
+        f"  (goal ≤ {result['goal_s']:.0f} s for 50,000)"
+    )
+    typer.echo(f"good (stored)      {good['msg_per_s']:>10,} msg/s  {good['seconds']:.2f} s")
+    typer.echo(f"bad / good         {result['bad_vs_good']:>10.2f}")
+    for name, phase in (("bad", bad), ("good", good)):
+        per = phase["cpu_us_per_msg"]
+        parts = "  ".join(f"{k} {v:,.0f}" for k, v in per.items() if k != "total")
+        typer.echo(f"CPU µs/msg, {name:<6} {per['total']:>6,.0f}  = {parts}")
+    typer.echo(
+        f"dead letters       {bad['deadletters']:>10,} published and acknowledged,"
+        f" {bad['counted']:,} counted, {bad['deadletter_dropped']} shed; stored"
+        f" {good['stored']:,} of {messages:,}"
+    )
+    typer.echo(orjson.dumps(result).decode())
+    if not result["complete"]:
         raise typer.Exit(1)
 
 
