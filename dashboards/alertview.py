@@ -14,6 +14,7 @@ Pure functions of the snapshot's alert list and KPI values (no Dash, no I/O):
 
 from __future__ import annotations
 
+import re
 import string
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -183,6 +184,19 @@ def text(
         return string.Formatter().vformat(template, (), context)
     except (ValueError, IndexError):
         return str(alert.get("message_vi") or alert.get("rule", ""))
+
+
+_VALUE_TAIL = re.compile(r"^(?P<head>.+): (?P<value>[-−]?\d[\d.,  ]*(?: ?[^\s\d][^\s]*)?)$")
+
+
+def split_value(text: str) -> tuple[str, str]:
+    """ "Mực nước tại … vượt báo động 3: 960,0 cm" → ("Mực nước tại … vượt báo động 3", "960,0 cm"):
+    the wall shows the current value in a cell of its own, so a long name clamped to two lines
+    never hides it; ("…", "") when the message does not end with a value."""
+    match = _VALUE_TAIL.match(text)
+    if match is None:
+        return text, ""
+    return match["head"], match["value"]
 
 
 def group_text(row: Mapping[str, Any], lang: str) -> str:

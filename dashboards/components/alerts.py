@@ -47,8 +47,13 @@ def state_text(alert: dict[str, Any], lang: str) -> str:
 def _row_children(alert: dict[str, Any], lang: str) -> list[Any]:
     severity = str(alert.get("severity", "info"))
     age = alert.get("age_s")
+    label = t(f"severity_{severity}", lang)
+    value = alert.get("value_text")
     return [
-        html.Span(t(f"severity_{severity}", lang), className="alert__sev"),
+        html.Span(
+            [html.Span(label), html.Span(str(value), className="alert__value")] if value else label,
+            className="alert__sev",
+        ),
         html.Span(message(alert, lang), className="alert__msg"),
         html.Span(duration(age, lang) if age is not None else "", className="alert__age"),
         html.Span(state_text(alert, lang), className="alert__state"),

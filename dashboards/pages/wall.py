@@ -268,8 +268,12 @@ def _compact(row: dict[str, Any]) -> dict[str, Any]:
     return {k: row[k] for k in _ROW_KEYS if k in row}
 
 
-def _last_known_tile(view: dict[str, Any], now_ms: int) -> dict[str, Any]:
+def _last_known_tile(view: dict[str, Any], now_ms: int, shown_ms: int) -> dict[str, Any]:
+    """A tile of the last good view (shown at `shown_ms`), marked as last known with its age
+    now: from its data time, or, for a tile that had only an age (live counts), from that."""
     data_ms = view.get("data_ms")
+    if not data_ms and view.get("age_s") is not None:
+        data_ms = shown_ms - float(view["age_s"]) * 1000
     age = round((now_ms - data_ms) / 1000, 1) if data_ms else None
     return view | {"stale": True, "stale_reason": "connection", "last_known": True, "age_s": age}
 
@@ -293,7 +297,9 @@ def refresh(
     if live.connected:
         names = data.source_names()
         for alert in snapshot["alerts"]:
-            alert["text"] = alertview.text(alert, live.kpis, lang, names)
+            alert["text"], alert["value_text"] = alertview.split_value(
+                alertview.text(alert, live.kpis, lang, names)
+            )
         rows = alertview.rows(snapshot["alerts"])
         views = {v["key"]: v for v in snapshot["tiles"]}
         counts = snapshot["alert_counts"]
@@ -312,7 +318,7 @@ def refresh(
         keep = last
         new_map, key = None, ""
         if last:
-            views = {v["key"]: _last_known_tile(v, now) for v in last["tiles"]}
+            views = {v["key"]: _last_known_tile(v, now, last["ms"]) for v in last["tiles"]}
             rows = [
                 r | {"age_s": (now - (r.get("raised_ms") or r.get("since_ms") or now)) / 1000}
                 for r in last["rows"]

@@ -58,6 +58,16 @@ def test_wall002_a_tile_goes_grey_and_says_stale_when_its_feed_stops(
     wait_text(dash_duo, ids.tile_value(TEMP), "19,0")
 
 
+_AGES_JS = """
+const had = arguments[0];
+return [...document.querySelectorAll('.tile')].filter(t => {
+  const a = t.querySelector('.tile__age');
+  return a && (had === null ? a.innerText.includes('trước') : had.includes(t.id)
+                                                               && !a.innerText.includes('trước'));
+}).map(t => t.id);
+"""
+
+
 def test_wall003_lost_live_state_keeps_the_last_known_values_and_alerts_marked(
     app, engine, collector, publish, redis_server, dash_duo
 ):
@@ -68,6 +78,8 @@ def test_wall003_lost_live_state_keeps_the_last_known_values_and_alerts_marked(
     dash_duo.start_server(app)
     wait_text(dash_duo, ids.tile_value(TEMP), "20,0")
     wait_text(dash_duo, ids.WALL_ALERTS, "t-cam-3")
+    aged = dash_duo.driver.execute_script(_AGES_JS, None)  # the tiles that say how old they are
+    assert any("online" in key for key in aged), aged  # the device tiles among them
     redis_server.stop()
     try:
         wait_text(dash_duo, ids.WALL_STATUS, "MẤT KẾT NỐI")
@@ -82,6 +94,9 @@ def test_wall003_lost_live_state_keeps_the_last_known_values_and_alerts_marked(
             ".map(e => e.id)"
         )
         assert cut == [], cut
+        # every tile that had an age says how old its last known value is, never "nothing known"
+        ageless = dash_duo.driver.execute_script(_AGES_JS, aged)
+        assert ageless == [], "\n".join(ageless)
         stale = dash_duo.driver.execute_script(
             "return [...document.querySelectorAll('.tile')]"
             ".map(t => t.classList.contains('tile--stale'))"

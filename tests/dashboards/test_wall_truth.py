@@ -45,6 +45,15 @@ return {rows: shown.length, outside: shown.filter(e => !inside(e.getBoundingClie
 """
 
 
+_VALUE_JS = """
+const v = [...document.querySelectorAll('#wall-alerts .alert__value')].find(e => e.offsetParent);
+if (!v) return {text: '', visible: false};
+const r = v.getBoundingClientRect();
+return {text: v.innerText, visible: r.width > 0 && r.bottom <= window.innerHeight
+        && r.right <= window.innerWidth && v.scrollWidth <= v.clientWidth + 1};
+"""
+
+
 def _alert(rule: str, scope: str, severity: str, now: int, i: int = 0) -> dict:
     raised = now - 60_000 * (i + 1)
     return {
@@ -75,14 +84,21 @@ def test_wall010_seventy_alerts_counted_grouped_and_nothing_off_screen(app, live
     live.set_alerts(alerts)
     water = KPIS["water.level_vs_alarm"]
     value = make_value(water, "source:wl-bang-giang-tp", "now", 3.3, now, label="BĐ3")
-    live.set_kpis([value.to_dict() | {"level_cm": 960.0, "name": "Trạm đo Bằng Giang"}], now)
+    live.set_kpis(
+        [value.to_dict() | {"level_cm": 960.0, "name": "Trạm đo Bằng Giang – Thành phố Cao Bằng"}],
+        now,
+    )
     dash_duo.start_server(app)
     set_viewport(dash_duo, 1920, 1080)
     wait_text(dash_duo, ids.WALL_ALERT_COUNTS, "66")
     # BĐ2 is under BĐ3 for the same gauge: one problem, counted once
     assert alert_counts(dash_duo) == {"critical": 3, "warning": 66, "info": 0}
     rows = wait_text(dash_duo, ids.WALL_ALERTS, "66 thiết bị mất kết nối")
-    assert "vượt báo động 3: 960,0 cm" in rows  # the current value, Vietnamese format
+    assert "vượt báo động 3" in rows
+    # the current value, Vietnamese format, in a cell of its own: a long station name clamped
+    # to two lines never hides it
+    value = dash_duo.driver.execute_script(_VALUE_JS)
+    assert value["text"] == "960,0 cm" and value["visible"], value
     assert "báo động 2" not in rows  # the superseded level has no row of its own
     assert rows.index("báo động 3") < rows.index("66 thiết bị")  # severity first
     layout = wait_until(
