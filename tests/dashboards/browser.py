@@ -101,6 +101,17 @@ def wait_stored(collector: Any, count: int, timeout: float = WAIT_S) -> None:
     )
 
 
+def wait_rolled_up(engine: Any, since_ms: int, timeout: float = 90.0) -> None:
+    """Until the KPI engine has brought the history rollups up to date after `since_ms`: charts
+    of a day or more read the 5-min tier, which the engine updates every 10 s at most (held
+    back while batches keep coming)."""
+    wait_until(
+        lambda: (engine.runner.rolled_up_ms or 0) >= since_ms,
+        timeout=timeout,
+        message="the rollups brought up to date",
+    )
+
+
 def control(dash_duo: Any, page: str, name: str) -> Any:
     from selenium.webdriver.common.by import By
 

@@ -7,7 +7,13 @@ import pytest
 from dashboards import ids
 from ioc.kpis.drilldown import drilldown_href
 from ioc.kpis.registry import KPIS
-from tests.dashboards.browser import text_of, wait_stored, wait_text, wait_until
+from tests.dashboards.browser import (
+    text_of,
+    wait_rolled_up,
+    wait_stored,
+    wait_text,
+    wait_until,
+)
 from tests.dashboards.conftest import now_ms
 
 pytestmark = pytest.mark.services
@@ -136,7 +142,7 @@ def detection(publish, console, district, ts_ms, action="blocked"):
 
 
 def test_security003_detections_by_agency_and_district_and_availability_over_the_range(
-    app, collector, publish, dash_duo
+    app, engine, collector, publish, dash_duo
 ):
     now = now_ms()
     for i in range(3):
@@ -146,6 +152,7 @@ def test_security003_detections_by_agency_and_district_and_availability_over_the
     portal_check(publish, "hoa-an", "cong-hoa-an", now - 7_200_000, url=url, status=200)
     portal_check(publish, "hoa-an", "cong-hoa-an", now - 3_600_000, up=False, url=url)
     wait_stored(collector, 6)
+    wait_rolled_up(engine, now_ms())  # the day's charts read the 5-min rollups
     dash_duo.start_server(app)
     # the wall's "detections today" tile: detections by agency (by name) and by district
     dash_duo.driver.get(dash_duo.server_url + drilldown_href(KPIS["security.malware_today"]))

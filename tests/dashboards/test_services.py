@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from dashboards import ids
-from tests.dashboards.browser import text_of, wait_stored, wait_text, wait_until, wait_url
+from tests.dashboards.browser import (
+    text_of,
+    wait_rolled_up,
+    wait_stored,
+    wait_text,
+    wait_until,
+    wait_url,
+)
 from tests.dashboards.conftest import iso, now_ms
 
 pytestmark = pytest.mark.services
@@ -26,11 +33,12 @@ def ticket(publish, district: str, ticket_id: str, channel: str, ts_ms: int) -> 
     )
 
 
-def test_services001_channel_and_district_filters(app, collector, publish, dash_duo):
+def test_services001_channel_and_district_filters(app, engine, collector, publish, dash_duo):
     now = now_ms()
     ticket(publish, "hoa-an", "T-ONLINE-1", "online_l4", now - 1_800_000)
     ticket(publish, "ha-lang", "T-HOTLINE-2", "hotline_1022", now - 900_000)
     wait_stored(collector, 2)
+    wait_rolled_up(engine, now_ms())  # the day's breakdown reads the 5-min rollups
     dash_duo.start_server(app)
     dash_duo.driver.get(dash_duo.server_url + "/services")
     wait_text(dash_duo, GRID, "T-ONLINE-1")
