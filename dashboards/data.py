@@ -29,7 +29,7 @@ from ioc.feeds import FEEDS
 from ioc.live import LiveState, open_live_state
 from ioc.model import NS_PER_MS, NS_PER_S, Reading
 from ioc.settings import Settings
-from ioc.sources import Source, load_agencies, load_sources
+from ioc.sources import Source, load_agencies, load_services, load_sources
 from ioc.storage import Storage, TimeRange, open_storage
 
 log = logging.getLogger(__name__)
@@ -318,9 +318,23 @@ def agency_names() -> dict[str, str]:
     return _agencies(backend().settings.sources_file)
 
 
+def tag_names() -> dict[str, dict[str, str]]:
+    """Names of the slugs readings carry as tags, per tag: agencies and public services (source
+    catalogue)."""
+    return {"agency": agency_names(), "service": _services(backend().settings.sources_file)}
+
+
 @functools.cache
 def _agencies(path: str | None) -> dict[str, str]:
     try:
         return load_agencies(path or None)
+    except ConfigError:
+        return {}
+
+
+@functools.cache
+def _services(path: str | None) -> dict[str, str]:
+    try:
+        return load_services(path or None)
     except ConfigError:
         return {}

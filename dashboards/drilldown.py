@@ -193,7 +193,7 @@ def compute_view(
     if records:
         raw = data.records(measurement, span, where=where)
         rows, columns = grid.rows(
-            raw.frame, lang, spec.columns(state), data.source_names(), data.agency_names()
+            raw.frame, lang, spec.columns(state), data.source_names(), data.tag_names()
         )
         bits.append(
             t(

@@ -26,16 +26,19 @@ from ioc.feeds.sensor import SENSOR_KINDS
 from ioc.localtime import LOCAL_TZ
 
 EXPORT_PATH = "/export/<page>.csv"
+NAMED_TAGS = ("agency", "service")  # slugs with a name in the catalogue: a `<tag>_name` column
 
 
 def columns(measurement: str, state: ViewState) -> list[str]:
-    """The CSV header: local time, the source's name, then the measurement's tags and fields as
-    its schema declares them (`ioc.feeds.SCHEMAS`; a sensor kind: only that kind's fields)."""
+    """The CSV header: local time, the source's name (and the agency's or service's), then the
+    measurement's tags and fields as its schema declares them (`ioc.feeds.SCHEMAS`; a sensor
+    kind: only that kind's fields)."""
     schema = SCHEMAS[measurement]
     names = [f.name for f in schema.fields]
     if measurement == "sensor" and state.kind in SENSOR_KINDS:
         names = [n for n in names if n in SENSOR_KINDS[state.kind]]
-    return ["time", "source_name", *COMMON_TAGS, *schema.tags, *names]
+    named = [f"{tag}_name" for tag in schema.tags if tag in NAMED_TAGS]
+    return ["time", "source_name", *named, *COMMON_TAGS, *schema.tags, *names]
 
 
 def _csv_line(values: list[object]) -> str:
@@ -44,7 +47,12 @@ def _csv_line(values: list[object]) -> str:
     return out.getvalue()
 
 
-def stream(spec: DrillDown, state: ViewState, names: Mapping[str, str]) -> Iterator[str]:
+def stream(
+    spec: DrillDown,
+    state: ViewState,
+    names: Mapping[str, str],
+    tag_names: Mapping[str, Mapping[str, str]] | None = None,
+) -> Iterator[str]:
     """The CSV text, chunk by chunk (one storage slice each)."""
     import pandas as pd
 
@@ -59,6 +67,9 @@ def stream(spec: DrillDown, state: ViewState, names: Mapping[str, str]) -> Itera
         frame["time"] = [t.isoformat(timespec="milliseconds") for t in times]
         if "source" in frame:
             frame["source_name"] = [names.get(str(s), "") for s in frame["source"]]
+        for tag, known in (tag_names or {}).items():
+            if tag in frame:
+                frame[f"{tag}_name"] = [known.get(str(v), "") for v in frame[tag]]
         frame = frame.reindex(columns=header)
         out = io.StringIO()
         frame.to_csv(out, header=False, index=False, lineterminator="\r\n")
@@ -76,7 +87,7 @@ def register(server: flask.Flask, specs: Mapping[str, DrillDown]) -> None:
             return flask.Response("invalid time range\n", status=400, mimetype="text/plain")
         auth.record("export", page, {"view": state.with_(alert="").to_query()})
         names = data.source_names()
-        body = flask.stream_with_context(stream(spec, state, names))
+        body = flask.stream_with_context(stream(spec, state, names, data.tag_names()))
         response = flask.Response(body, mimetype="text/csv; charset=utf-8")
         response.headers["Content-Disposition"] = f'attachment; filename="{page}.csv"'
         response.headers["Cache-Control"] = "no-store"

@@ -2,7 +2,8 @@
 
 A TOML file, `[source."<source_id>"]` with `feed`, `district`, `name_vi`, `lat`, `lon`, for a
 camera the `site` it watches, and for a water gauge its flood alarm levels `bd1`, `bd2`, `bd3` (cm);
-`[agency."<slug>"]` with `name_vi` names the agencies of security events.
+`[agency."<slug>"]` with `name_vi` names the agencies of security events, `[service."<slug>"]`
+the public services of service-desk events.
 The collectors reject (`source_mismatch`) a catalogued source's reading whose feed, district or
 site is not its entry's; the broker's ACL is generated from it (`ioc devices acl`).
 It is configuration, not code: `IOC_SOURCES_FILE` points at the province's own; the default
@@ -71,12 +72,24 @@ def _source(source_id: str, entry: dict[str, object]) -> Source:
 def load_agencies(path: str | Path | None = None) -> dict[str, str]:
     """Agency slug -> Vietnamese name, from the catalogue's `[agency."<slug>"]` tables (the
     `agency` of security events); an agency missing there is shown by its slug."""
+    return _names("agency", path)
+
+
+def load_services(path: str | Path | None = None) -> dict[str, str]:
+    """Public service slug -> Vietnamese name, from the catalogue's `[service."<slug>"]` tables
+    (the `service` of service-desk events); a service missing there is shown by its slug."""
+    return _names("service", path)
+
+
+def _names(table: str, path: str | Path | None) -> dict[str, str]:
     file = Path(path) if path else DEFAULT_SOURCES_FILE
     try:
         document = tomllib.loads(file.read_text(encoding="utf-8"))
-        return {slug: str(e["name_vi"]) for slug, e in document.get("agency", {}).items()}
+        return {slug: str(e["name_vi"]) for slug, e in document.get(table, {}).items()}
     except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
-        raise ConfigError("IOC_SOURCES_FILE", str(file), f"cannot read agencies: {exc}") from None
+        raise ConfigError(
+            "IOC_SOURCES_FILE", str(file), f"cannot read {table} names: {exc}"
+        ) from None
 
 
 def gauge_levels(sources: dict[str, Source]) -> dict[str, GaugeAlarmLevels]:

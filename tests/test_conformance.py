@@ -62,3 +62,10 @@ def test_the_source_catalogue_describes_every_simulated_device():
                 alarm.bd2,
                 alarm.bd3,
             )
+
+
+def test_the_source_catalogue_names_every_simulated_public_service():
+    from ioc.sources import load_services
+    from simulators.city import SERVICES
+
+    assert load_services() == {s.slug: s.name_vi for s in SERVICES.values()}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import dash_ag_grid as dag
@@ -129,11 +130,12 @@ def rows(
     lang: str,
     columns: list[str] | None = None,
     names: dict[str, str] | None = None,
-    agencies: dict[str, str] | None = None,
+    tag_names: Mapping[str, Mapping[str, str]] | None = None,
 ) -> tuple[list, list]:
     """(rowData, columnDefs) from a storage frame: local date-times (also for `due_ms`), names
-    instead of slugs (district, source and agency from the catalogue, place) and words instead
-    of codes (kind, event, channel, severity, action, online, up)."""
+        instead of slugs (district and source from the catalogue, `tag_names` per column — agency,
+    service —, place) and words instead
+        of codes (kind, event, channel, severity, action, online, up)."""
     order = columns or ([] if frame.empty else list(frame.columns))
     defs = _defs(order, lang)
     if frame.empty:
@@ -146,8 +148,9 @@ def rows(
         frame["district"] = [district_name(str(d), lang) if d else "" for d in frame["district"]]
     if "source" in frame and names:
         frame["source"] = [names.get(str(v), v) for v in frame["source"]]
-    if "agency" in frame and agencies:
-        frame["agency"] = [agencies.get(str(v), v) for v in frame["agency"]]
+    for column, known in (tag_names or {}).items():
+        if column in frame and known:
+            frame[column] = [known.get(str(v), v) for v in frame[column]]
     if "site" in frame:
         frame["site"] = [place_name(str(v)) if isinstance(v, str) else v for v in frame["site"]]
     for column, prefixes in _LABELLED.items():

@@ -266,7 +266,7 @@ def grid_rows(spec: DrillDown, request: dict[str, Any] | None, query: str | None
     measurement = spec.measurement(state)
     raw = data.records(measurement, span, where=spec.where(state), limit=end - start, offset=start)
     rows, _ = grid.rows(
-        raw.frame, state.lang, grid_columns(spec, state), data.source_names(), data.agency_names()
+        raw.frame, state.lang, grid_columns(spec, state), data.source_names(), data.tag_names()
     )
     count = start + len(rows) if len(rows) < end - start else None
     return {"rowData": rows, "rowCount": count}

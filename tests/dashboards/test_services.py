@@ -43,6 +43,8 @@ def test_services001_channel_and_district_filters(app, engine, collector, publis
     dash_duo.driver.get(dash_duo.server_url + "/services")
     wait_text(dash_duo, GRID, "T-ONLINE-1")
     wait_text(dash_duo, GRID, "T-HOTLINE-2")
+    grid = wait_text(dash_duo, GRID, "Đăng ký khai sinh")  # the service by its name…
+    assert "dang-ky-khai-sinh" not in grid  # … not its slug
     wait_text(dash_duo, ids.page_part("services", ids.BREAKDOWN), "Hạ Lang")
     dash_duo.driver.get(dash_duo.server_url + "/services?channel=hotline_1022&lang=en")
     wait_text(dash_duo, GRID, "T-HOTLINE-2")
