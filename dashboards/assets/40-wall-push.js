@@ -16,6 +16,9 @@
     pollOnly: false, // `pollOnlyNow()`: as a browser that cannot hold the stream (`ioc bench wall`)
   };
   window.iocWallPush = push;
+  // What the page shows now, per output (JSON text): an output whose part of the frame is the
+  // same is not written again, so the browser re-renders only what changed.
+  let shown = {};
 
   function props(id, values) { window.dash_clientside.set_props(id, values); }
 
@@ -87,6 +90,8 @@
 
   function start(page, texts) {
     push.texts = texts || {};
+    shown = {}; // the wall was (re)mounted: everything is written once
+    push.state = ''; // and its badge too
     if (!window.EventSource) { setState('polling'); return ''; }
     const query = (page && page.query) || '';
     const url = '/_push/wall' + (query || ('?lang=' + encodeURIComponent((page && page.lang) || '')));
@@ -108,14 +113,26 @@
       return [none, none, none, none, none, nu, nu, nu, nu, nu, nu, nu, nu, nu];
     }
     push.lastFrame = Date.now();
+    function fresh(key, value) {
+      const json = JSON.stringify(value === undefined ? null : value);
+      if (shown[key] === json) { return nu; }
+      shown[key] = json;
+      return value;
+    }
     function pick(part) {
-      return ids.map(function (id) { const t = f.tiles[id.key]; return t ? t[part] : nu; });
+      return ids.map(function (id) {
+        const t = f.tiles[id.key];
+        return t ? fresh(part + ':' + id.key, t[part]) : nu;
+      });
     }
     const newMap = f.map && f.map_key && f.map_key !== mapKey;
     return [
       pick('value'), pick('detail'), pick('age'), pick('class'), pick('href'),
-      f.alerts, f.alerts_class, f.counts, f.alerts_title, f.status, f.status_class,
-      newMap ? f.map : nu, newMap ? f.map_key : nu, f.map_note,
+      // the alert list is written every frame: the panel re-fits its rows each time (FIT_ALERTS_JS)
+      f.alerts, fresh('alerts_class', f.alerts_class),
+      fresh('counts', f.counts), fresh('alerts_title', f.alerts_title),
+      fresh('status', f.status), fresh('status_class', f.status_class),
+      newMap ? f.map : nu, newMap ? f.map_key : nu, fresh('map_note', f.map_note),
     ];
   }
 

@@ -2,7 +2,7 @@
 
 One loop, one thread, no locks:
 
-    rebuild ─▶ read the stored-batch stream ─▶ fold (through the FoldFilter) ─▶ ack
+    rebuild ─▶ read the stored-batch stream ─▶ fold (through the FoldFilter) ─▶ ack ─▶ latest
                   ▲                                                            │
                   └──── every IOC_KPI_INTERVAL_MS: tick (acks, KPIs, alert rules, audit trail),
                         publish the per-source facts, the heartbeat; check the sentinel ◀─┘
@@ -186,7 +186,24 @@ class Engine:
                 self.live.ack_stored(STREAM_GROUP, [e.id for e in read.entries])
             except LiveStateError as exc:
                 log.debug("ack of stored batches failed (harmless): %s", exc)
+            self._publish_latest()
         return True
+
+    def _publish_latest(self) -> None:
+        """The newest readings just folded, to the live state at once rather than at the next
+        tick: the wall is pushed on that write (`dashboards.push`); KPIs follow at the tick.
+        While everything is to be republished (after a rebuild or a failed write) the tick does
+        it; a write that fails leaves it to the tick too."""
+        if self._republish:
+            return
+        update = self.facts.changes()
+        if not update:
+            return
+        try:
+            self.live.apply(update)
+        except LiveStateError as exc:
+            self._republish = True
+            log.debug("live state unavailable for the latest readings: %s", exc)
 
     def _distrust(self, entry: StoredEntry) -> str:
         """Why this entry means the stream no longer covers storage ("" when it does)."""

@@ -3,6 +3,8 @@ the rebuild cut, redeliveries, trimmed streams, gaps and a live state that comes
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from ioc.engine import Engine
@@ -189,3 +191,15 @@ def test_history_rollups_wait_while_stored_batches_keep_coming_but_not_forever(t
     engine.tick()
     assert keeper.updates == 3
     storage.close()
+
+
+def test_a_folded_reading_is_the_latest_in_the_live_state_before_the_next_tick(system):
+    storage, live, engine = system
+    engine.rebuild("start")
+    engine.tick()  # the rebuild's republish of everything
+    changes = live.changes()
+    store(storage, live, [sensor("d", NOW, 42.0)])
+    engine._next_tick = time.monotonic() + 3600  # no tick now: only the fold can publish it
+    engine.step()
+    assert live.latest("sensor")["d"].fields["pm25"] == 42.0
+    assert changes.wait(0) is True  # and the wall's push was told
