@@ -1,4 +1,5 @@
-"""The dashboards' `ioc` commands: `ioc dashboard`, `ioc bench history` (see `ioc.cli`)."""
+"""The dashboards' `ioc` commands: `ioc dashboard`, `ioc bench history`, `ioc bench wall`
+(see `ioc.cli`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from ioc.cli import Commands, settings_or_exit
 def register(cli: Commands) -> None:
     cli.root.command()(dashboard)
     cli.bench.command("history")(bench_history)
+    cli.bench.command("wall")(bench_wall)
 
 
 def dashboard(
@@ -19,8 +21,9 @@ def dashboard(
 ) -> None:
     """Serve the operations center (wall screen and drill-downs) for development.
 
-    Production: gunicorn --workers 4 --bind 0.0.0.0:8050 dashboards.wsgi:server
-    (same IOC_* settings, plus IOC_DASHBOARD_SECRET_KEY shared by the workers).
+    Production: gunicorn --workers 4 --worker-class gthread --threads 64 --bind 0.0.0.0:8050
+    dashboards.wsgi:server (the wall's push holds a thread per open wall; same IOC_* settings,
+    plus IOC_DASHBOARD_SECRET_KEY shared by the workers).
     """
     from dashboards.app import create_app
 
@@ -76,3 +79,34 @@ def bench_history(
     for line in table(runs):
         typer.echo(line)
     typer.echo(orjson.dumps(summary(n_sources, days, runs)).decode())
+
+
+def bench_wall(
+    walls: int = typer.Option(1, "--walls", min=1, max=200, help="walls open at once"),
+    browsers: int = typer.Option(
+        0,
+        "--browsers",
+        min=0,
+        help="of them, Chromium windows (0: all); the rest hold the stream without a browser",
+    ),
+    trials: int = typer.Option(20, min=1, help="values published, each to every wall"),
+    period_s: float = typer.Option(
+        2.5, "--period", min=0.5, help="seconds between trials (the same CPU window for every N)"
+    ),
+) -> None:
+    """Publish → pixel on the pushed wall with N walls open, and the dashboard server's CPU,
+    beside the polling wall measured in the same run."""
+    import logging
+
+    import orjson
+
+    from dashboards.wallbench import report, run_wall, summary
+
+    logging.basicConfig(level="WARNING")
+    shown = min(browsers or walls, walls)
+    phases = run_wall(
+        walls, shown, trials, period_s, progress=lambda line: typer.echo(f"… {line}", err=True)
+    )
+    for line in report(walls, shown, phases):
+        typer.echo(line)
+    typer.echo(orjson.dumps(summary(walls, phases)).decode())
