@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -107,8 +108,9 @@ def test_push002_the_stream_needs_a_session_and_every_wall_gets_one_render(
     cookie = cookie_header(dash_duo)
     hub = app.server.extensions[push.EXTENSION]
     before = hub.renders
-    status, first = _events(host, port, cookie, 3)
-    status2, second = _events(host, port, cookie, 3)
+    with ThreadPoolExecutor(2) as pool:  # two walls watching at the same time
+        one, two = (pool.submit(_events, host, port, cookie, 3) for _ in range(2))
+        (status, first), (status2, second) = one.result(), two.result()
     assert status == status2 == 200
     assert b"19,5" in first[-1]  # the wall's own rendering of the value (Vietnamese format)
     # the frames are the very bytes of one render: both streams (and the browser) got them
