@@ -190,6 +190,8 @@ def test_push003_a_dead_server_shows_lost_on_the_wall_and_it_recovers(
         lost = wait_text(dash_duo, ids.WALL_PUSH_STATE, "MẤT KẾT NỐI", timeout=15)
         assert "đang kết nối lại" in lost  # in words, and what it is doing about it
         wait_class(dash_duo, ids.WALL_PUSH_STATE, "wall__push--lost")  # polls fail too
+        hidden = "return getComputedStyle(document.getElementById('wall-status')).display"
+        assert dash_duo.driver.execute_script(hidden) == "none"  # no green "live" claim
         assert text_of(dash_duo, ids.tile_value(TEMP)).startswith("20,5")  # kept, marked
         publish.sensor("hoa-an", "t-push-3", "weather", {"temp_c": 22.5}, now_ms())
         server.start()
@@ -197,5 +199,6 @@ def test_push003_a_dead_server_shows_lost_on_the_wall_and_it_recovers(
         wait_text(dash_duo, ids.tile_value(TEMP), "22,5", timeout=30)
         wait_class(dash_duo, ids.WALL_PUSH_STATE, "wall__push--live", timeout=15)
         assert text_of(dash_duo, ids.WALL_PUSH_STATE) == ""
+        assert "Dữ liệu trực tiếp" in text_of(dash_duo, ids.WALL_STATUS)  # shown again
     finally:
         server.kill()
