@@ -14,7 +14,9 @@ with headless Chromium. `--size` (repeatable, one simulation for all) emulates a
 of them. Last, the failure states: InfluxDB stopped, `/security` says so in words
 (`security-storage-down.png`); then on the open wall the collector stopped
 (`wall-collector-stopped.png`: the status line names it) and Redis stopped (`wall-lost.png`: the
-last known view under the connection-lost banner), at the first size.
+last known view under the connection-lost banner), then the dashboard server itself
+(`wall-server-lost.png`: the push badge says the server is lost, the rest dimmed), at the first
+size.
 It lives with the tests because it wires every package together, as the tests do.
 """
 
@@ -25,6 +27,7 @@ import logging
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -32,6 +35,7 @@ from selenium import webdriver
 from werkzeug.serving import make_server
 
 from collectors.collector import Collector
+from dashboards import push
 from dashboards.app import create_app
 from ioc.devservices import DevServices, wait_until
 from ioc.engine import Engine
@@ -57,7 +61,7 @@ PAGES = (
 )
 # taken last, with InfluxDB stopped: the page must say so in words
 FAILURE_PAGES = (("/security?range=24h", "security-storage-down.png"),)
-WALL_FAILURES = ("wall-collector-stopped.png", "wall-lost.png")
+WALL_FAILURES = ("wall-collector-stopped.png", "wall-lost.png", "wall-server-lost.png")
 PASSWORD = "screenshots-only-password"
 
 
@@ -80,8 +84,10 @@ def wall_failures(
     out: Path,
     collector: Collector,
     services: DevServices,
+    stop_server: Callable[[], None],
 ) -> None:
-    """The wall, open, while its sources fail: the collector, then the live state (Redis)."""
+    """The wall, open, while its sources fail: the collector, then the live state (Redis),
+    then the dashboard server (no more push, no polls answered)."""
     width, height = (int(v) for v in size.split("x"))
     driver.execute_cdp_cmd(
         "Emulation.setDeviceMetricsOverride",
@@ -97,13 +103,24 @@ def wall_failures(
 
     wait_until(lambda: status("chậm"), timeout=60, interval=1, message="collector named late")
     time.sleep(2)
-    for png, stop in zip(WALL_FAILURES, (None, services.redis.stop), strict=True):
+    for png, stop in zip(WALL_FAILURES[:2], (None, services.redis.stop), strict=True):
         if stop is not None:
             stop()
             wait_until(lambda: status("MẤT KẾT NỐI"), timeout=60, interval=1, message="lost")
             time.sleep(3)
         driver.save_screenshot(str(out / png))
         print(png, flush=True)
+    stop_server()
+    badge = "return document.getElementById('wall-push-state').className"
+    wait_until(  # lost; or polling, while an open keep-alive connection still answers a poll
+        lambda: any(f"--{s}" in driver.execute_script(badge) for s in ("lost", "polling")),
+        timeout=60,
+        interval=1,
+        message="push lost",
+    )
+    time.sleep(2)
+    driver.save_screenshot(str(out / WALL_FAILURES[2]))
+    print(WALL_FAILURES[2], flush=True)
 
 
 def main() -> None:
@@ -206,7 +223,14 @@ def main() -> None:
                     services.influxdb.stop()
                     shoot(FAILURE_PAGES, first=False)
                 if not args.only or any(o in p for o in args.only for p in WALL_FAILURES):
-                    wall_failures(driver, port, sizes_wanted[0], args.out, collector, services)
+
+                    def stop_server() -> None:
+                        server.shutdown()  # no new connection; then the open streams end
+                        app.server.extensions[push.EXTENSION].stop()
+
+                    wall_failures(
+                        driver, port, sizes_wanted[0], args.out, collector, services, stop_server
+                    )
             finally:
                 driver.quit()
         finally:
