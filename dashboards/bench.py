@@ -4,8 +4,10 @@ On its own InfluxDB (1.6 + v2 shim), Redis and SQLite file (temporary, free loop
 1. N synthetic sensor sources (air, water, weather, noise; the ten districts), one point every
    `interval` seconds, up to the last whole hour. The last `raw_days` days are raw points (as
    with `IOC_RAW_RETENTION_DAYS`); the rollup tiers are loaded as the keeper leaves them
-   (5-min buckets over the raw days, hourly and 6-hour buckets over every day, aggregated from
-   the same generator), and `rebuild()` of the last 6 hours from raw points is timed;
+   (5-min buckets over the raw days, hourly and 6-hour buckets over every day, per source and
+   merged over sources, aggregated from the same generator; on InfluxDB written as line
+   protocol straight to the engine), and `rebuild()` of the last 6 hours from raw points is
+   timed; InfluxDB is then left to finish compacting what was loaded (the wait is printed);
 2. the environment drill-down's queries for 24 h / 7 d / 30 d / 90 d (/ 1 y): the history chart
    (air, PM2.5 mean per district, 300 buckets), the per-district breakdown (48 buckets), one
    station's chart, the newest 1,000 raw records, and the whole page view (`compute_view`: all of
@@ -30,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 import urllib3
 
 from ioc.devservices import InfluxDB, Redis
@@ -188,7 +191,7 @@ def _tier_lines(
             if not group:
                 continue
             index = np.array([s.index for s in group])
-            members = {}
+            members: dict[str, list[int]] = {}
             for row, src in enumerate(group):
                 members.setdefault(src.district, []).append(row)
             columns, merged_columns = [], []
@@ -392,9 +395,23 @@ def measure(
         browser_timings(run.timings, app.server, names, max(3, repeat // 4))
 
 
+# Where the browser's time went: navigation start → load event (HTML, Dash and Plotly bundles),
+# and → the page's figures received (the end of its largest callback answer, the view); the
+# rest of `browser_<range>` is drawing them (Plotly, the grid) in the browser.
+PARTS_JS = """
+const nav = performance.getEntriesByType('navigation')[0];
+const cbs = performance.getEntriesByType('resource')
+    .filter(e => e.name.includes('_dash-update-component'))
+    .sort((a, b) => b.encodedBodySize - a.encodedBodySize);
+return [nav.loadEventEnd, cbs.length ? cbs[0].responseEnd : 0];
+"""
+
+
 def browser_timings(timings: Timings, server: Any, ranges: list[str], repeat: int) -> None:
     """Headless Chromium at 1920×1080: navigation to the environment page until its history
-    chart has its traces drawn (`browser_<range>`); the first load of each range is a warm-up."""
+    chart has its traces drawn (`browser_<range>`), with its parts (`browser_load_<range>`:
+    to the load event; `browser_figures_<range>`: to the view's figures received, see
+    `PARTS_JS`); the first load of each range is a warm-up."""
     from selenium import webdriver
     from werkzeug.serving import make_server
 
@@ -434,6 +451,9 @@ def browser_timings(timings: Timings, server: Any, ranges: list[str], repeat: in
                     timings.samples.setdefault(f"browser_{name}", []).append(
                         (time.perf_counter() - began) * 1000
                     )
+                    loaded, figures = driver.execute_script(PARTS_JS)  # type: ignore[no-untyped-call]
+                    timings.samples.setdefault(f"browser_load_{name}", []).append(loaded)
+                    timings.samples.setdefault(f"browser_figures_{name}", []).append(figures)
     finally:
         driver.quit()
         http.shutdown()
@@ -504,7 +524,8 @@ def run_history(
                             influxdb.url, "bench", "ioc", "ioc", timeout_ms=300_000
                         )
                         _one(run, storage, live, srcs, now_ns, days, raw_days, interval_s,
-                             repeat, progress, browser, _engine_writer(influxdb))  # fmt: skip
+                             repeat, progress, browser, _engine_writer(influxdb),
+                             functools.partial(_settle, influxdb))  # fmt: skip
                 else:
                     storage = SqliteStorage(work / "ioc.sqlite3")
                     _one(run, storage, live, srcs, now_ns, days, raw_days, interval_s, repeat,
@@ -527,15 +548,43 @@ def _one(
     progress: Progress,
     browser: bool,
     write_lines: Callable[[bytes, str], None] | None,
+    settle: Callable[[], float] | None = None,
 ) -> None:
     try:
         run.load_s = load(
             storage, srcs, now_ns, days, raw_days, interval_s, progress, run.name, write_lines
         )
+        if settle is not None:
+            run.load_s["settle_s"] = waited = settle()
+            progress(f"{run.name}: compactions of the loaded shards done after {waited:.0f} s")
         progress(f"{run.name}: querying")
         measure(run, storage, live, srcs, now_ns, days, raw_days, repeat, browser)
     finally:
         storage.close()
+
+
+def _settle(influxdb: InfluxDB, timeout_s: float = 600) -> float:
+    """Wait until the engine has no compaction running or queued (three polls in a row), so the
+    queries measure the steady state, not a bulk load's background compactions; seconds waited
+    (at most `timeout_s`)."""
+    http = urllib3.PoolManager(timeout=urllib3.Timeout(total=30), retries=False)
+    began = time.monotonic()
+    quiet = 0
+    while quiet < 3 and time.monotonic() - began < timeout_s:
+        response = http.request(
+            "POST", f"{influxdb.engine_url}/query", fields={"q": "SHOW STATS"},
+            encode_multipart=False,
+        )  # fmt: skip
+        busy = 0
+        for series in orjson.loads(response.data)["results"][0].get("series", []):
+            if series["name"] == "tsm1_engine":
+                wanted = [
+                    i for i, c in enumerate(series["columns"]) if c.endswith(("Active", "Queue"))
+                ]
+                busy += sum(row[i] for row in series["values"] for i in wanted)
+        quiet = quiet + 1 if busy == 0 else 0
+        time.sleep(1)
+    return time.monotonic() - began
 
 
 def _engine_writer(influxdb: InfluxDB, database: str = "ioc") -> Callable[[bytes, str], None]:

@@ -75,6 +75,7 @@ def bench_history(
         typer.echo(
             f"{name}: {load['raw_points']:,.0f} raw points loaded in {load['raw_s']:.0f} s,"
             f" rebuild of the last 6 hours' rollups {load['rebuild_s']:.1f} s"
+            + (f", compactions done {load['settle_s']:.0f} s later" if "settle_s" in load else "")
         )
     for line in table(runs):
         typer.echo(line)
