@@ -14,6 +14,7 @@ from tests.dashboards.browser import (
     set_viewport,
     text_of,
     wait_class,
+    wait_rolled_up,
     wait_stored,
     wait_text,
     wait_until,
@@ -60,9 +61,10 @@ def _publish_consoles_and_portals(publish, now: int) -> int:
 
 
 def test_wall020_security_tiles_show_the_consoles_and_portals_and_open_their_drill_down(
-    app, collector, publish, dash_duo
+    app, engine, collector, publish, dash_duo
 ):
     wait_stored(collector, _publish_consoles_and_portals(publish, now_ms()))
+    wait_rolled_up(engine, now_ms())  # /security's 24 h charts read the 5-min rollups
     dash_duo.start_server(app)
     set_viewport(dash_duo, 1920, 1080)
     wait_text(dash_duo, ids.tile_value(INCIDENTS), "2")
