@@ -4,6 +4,7 @@ counters exact, memory flat with oversize payloads and 60 KB topics.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
 
@@ -60,11 +61,19 @@ def test_a_burst_of_bad_messages_is_all_dead_lettered_with_exact_counters(
         long_topic = "ioc/sensor/hoa-an/" + "x" * 60_000
         big = b"{" + b" " * MAX_PAYLOAD_BYTES + b"}"
         oversize, long_topics = 200, 200
-        infos = [sender.publish("ioc/sensor/hoa-an/burst", b"{not json", qos=1) for _ in range(n)]
-        infos += [sender.publish("ioc/sensor/hoa-an/big", big, qos=1) for _ in range(oversize)]
-        infos += [sender.publish(long_topic, b"{}", qos=1) for _ in range(long_topics)]
-        for info in infos[-10:]:
-            info.wait_for_publish(60)
+        window = threading.Semaphore(1_000)  # messages on their way: paho rescans everything it
+        sender.on_publish = lambda *_: window.release()  # holds on each PUBACK (quadratic)
+
+        def send(topic: str, payload: bytes) -> None:
+            assert window.acquire(timeout=60), "the broker stopped acknowledging the burst"
+            sender.publish(topic, payload, qos=1)
+
+        for _ in range(n):
+            send("ioc/sensor/hoa-an/burst", b"{not json")
+        for _ in range(oversize):
+            send("ioc/sensor/hoa-an/big", big)
+        for _ in range(long_topics):
+            send(long_topic, b"{}")
         total = n + oversize + long_topics
         started = time.monotonic()
         wait_until(lambda: collector.pipeline.stats.received >= total, timeout=120, interval=0.2)
