@@ -183,13 +183,8 @@ def render(
         )
         age_children.append(html.Span(t(label, lang).upper(), className="stale-label"))
     age_children.append(html.Span(_age(view, lang)))
-    value = _value(view, lang)
     detail_children: list[Any] = []
     if badge and not view.get("stale"):
-        chip = html.Span(badge, className=f"status-badge status-{status}")
-        if view.get("text"):  # a short word for a value ("BĐ3"): the badge fits beside it and
-            value.append(chip)  # leaves the detail line to the worst source's name
-        else:
-            detail_children.append(chip)
+        detail_children.append(html.Span(badge, className=f"status-badge status-{status}"))
     detail_children.append(html.Span(detail))
-    return value, detail_children, age_children, class_name(view)
+    return _value(view, lang), detail_children, age_children, class_name(view)
