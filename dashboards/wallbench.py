@@ -155,27 +155,39 @@ def _pipeline(settings: Settings) -> Iterator[None]:
 
 
 class Server:
-    """The dashboard under gunicorn: one gthread worker with a thread for every wall."""
+    """The dashboard under gunicorn: one gthread worker with a thread for every wall, started at
+    once; `kill()` and `start()` again keep its port and signing key (sessions survive)."""
 
     def __init__(self, settings: Settings, threads: int) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = _env(settings) | {"IOC_DASHBOARD_SECRET_KEY": secrets.token_hex(16)}
+        self.threads = threads
+        self.env = _env(settings) | {"IOC_DASHBOARD_SECRET_KEY": secrets.token_hex(16)}
+        self.process: subprocess.Popen[bytes] | None = None
+        self.start()
+
+    def start(self) -> None:
         self.process = subprocess.Popen(
             [
                 str(Path(sys.executable).with_name("gunicorn")),
                 "--workers=1",
                 "--worker-class=gthread",
-                f"--threads={threads}",
+                f"--threads={self.threads}",
                 f"--bind=127.0.0.1:{self.port}",
                 "dashboards.wsgi:server",
             ],
-            env=env,
+            env=self.env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
         wait_until(self._answers, timeout=60, interval=0.2, message="gunicorn answers")
+
+    def kill(self) -> None:
+        """SIGKILL the master and its worker (a crash)."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
 
     def _answers(self) -> bool:
         import http.client
@@ -191,6 +203,7 @@ class Server:
 
     def cpu_s(self) -> float:
         """CPU seconds (user + system) of the master and its workers so far."""
+        assert self.process is not None
         main = psutil.Process(self.process.pid)
         total = 0.0
         for proc in [main, *main.children(recursive=True)]:
@@ -202,13 +215,12 @@ class Server:
         return total
 
     def stop(self) -> None:
-        if self.process.poll() is None:
+        if self.process is not None and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:
                 self.process.wait(15)
             except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(10)
+                self.kill()
 
 
 def _browser() -> Any:

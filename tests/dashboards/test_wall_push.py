@@ -6,19 +6,14 @@ words on the wall and recovers when it is back."""
 from __future__ import annotations
 
 import http.client
-import os
-import signal
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
 from dashboards import ids, push
 from dashboards.tiles import indicator_key
-from ioc.devservices import free_port, wait_until
-from ioc.settings import ENV_PREFIX
+from dashboards.wallbench import Server
+from ioc.devservices import wait_until
 from tests.dashboards.browser import class_of, cookie_header, text_of, wait_class, wait_text
 from tests.dashboards.conftest import TEST_PASSWORD, now_ms
 
@@ -120,62 +115,13 @@ def test_push002_the_stream_needs_a_session_and_every_wall_gets_one_render(
     assert hub.renders - before <= seconds + 2, (hub.renders - before, seconds)
 
 
-class Gunicorn:
-    """The dashboard under gunicorn (gthread worker, as in docker-compose.yml) on a fixed port,
-    so it can be killed and started again where the browser looks for it."""
-
-    def __init__(self, settings) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)}
-        for name in ("data_dir", "redis_url", "influx_url", "influx_bucket", "mqtt_url"):
-            env[ENV_PREFIX + name.upper()] = str(getattr(settings, name))
-        env["IOC_INFLUX_TOKEN"] = "test"
-        env["IOC_DASHBOARD_SECRET_KEY"] = "one-key-across-restarts"
-        self.env = env
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                str(Path(sys.executable).with_name("gunicorn")),
-                "--workers=1",
-                "--worker-class=gthread",
-                "--threads=8",
-                f"--bind=127.0.0.1:{self.port}",
-                "dashboards.wsgi:server",
-            ],
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        wait_until(self._answers, timeout=30, message="gunicorn answers")
-
-    def _answers(self) -> bool:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-        try:
-            conn.request("GET", "/healthz")
-            return conn.getresponse().status < 500
-        except OSError:
-            return False
-        finally:
-            conn.close()
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)  # the master and its worker
-            self.process.wait(10)
-
-
 def test_push003_a_dead_server_shows_lost_on_the_wall_and_it_recovers(
     settings, engine, collector, publish, dash_duo
 ):
     from ioc.auth import Auth
 
     Auth.open(settings).users.add("lan", "operator", TEST_PASSWORD)
-    server = Gunicorn(settings)
-    server.start()
+    server = Server(settings, threads=8)  # the wall bench's, as in docker-compose.yml
     try:
         publish.sensor("hoa-an", "t-push-3", "weather", {"temp_c": 20.5}, now_ms())
         driver = dash_duo.driver
