@@ -94,12 +94,13 @@ def wall_failures(
         {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
     )
     driver.get(f"http://127.0.0.1:{port}/")
-    time.sleep(6)
-    collector.stop()
 
     def status(fragment: str) -> bool:
         text = driver.execute_script("return document.getElementById('wall-status').innerText")
         return fragment in (text or "")
+
+    wait_until(lambda: status("Dữ liệu trực tiếp"), timeout=60, interval=0.5, message="live wall")
+    collector.stop()
 
     wait_until(lambda: status("chậm"), timeout=60, interval=1, message="collector named late")
     time.sleep(2)
