@@ -28,7 +28,6 @@ WALL_LANG = "wall-lang"
 WALL_STATUS = "wall-status"
 WALL_ALERTS = "wall-alerts"
 WALL_MAP = "wall-map"
-WALL_MAP_KEY = "wall-map-key"
 WALL_MAP_NOTE = "wall-map-note"
 WALL_MAP_FIG = "wall-map-figure"  # Store: the map as computed, scaled to the screen client side
 WALL_PUSH = "wall-push"  # Store: the newest frame of the wall (JSON text, pushed or polled)

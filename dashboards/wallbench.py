@@ -54,14 +54,13 @@ Progress = Callable[[str], None]
 _WATCH_JS = """
 const id = arguments[0];
 window.__bench = {want: null, at: 0, got: 0};
-const setProps = window.dash_clientside.set_props;
-window.dash_clientside.set_props = function (target, values) {  // when the frame arrived
+const apply = window.iocWallPush.apply;
+window.iocWallPush.apply = function (data) {  // when the frame arrived
   const b = window.__bench;
-  const frame = target === 'wall-push' ? String(values.data) : '';
-  if (b.want && !b.got && frame.includes('"' + b.want + '"')) {
+  if (b.want && !b.got && String(data).includes('"' + b.want + '"')) {
     b.got = Date.now();
   }
-  return setProps.apply(this, arguments);
+  return apply.apply(this, arguments);
 };
 new MutationObserver(() => {
   const b = window.__bench;

@@ -1,7 +1,13 @@
-/* The wall's push (dashboards/push.py). An EventSource on /_push/wall writes every frame into the
-   `wall-push` store; `render` turns a frame into the page (the same outputs for every wall, as
-   the server rendered them once). While the stream is down the badge `wall-push-state` says so in
-   words, the polling fallback (`wall-timer`, one request a second) is on, and the stream is
+/* The wall's push (dashboards/push.py). An EventSource on /_push/wall hands every frame to
+   `apply`, which writes what changed into the page (the same frame for every wall, as the server
+   rendered it once). The texts of the tiles, counts, status line and headings go straight into
+   their elements, never through Dash: each Dash update costs every component of the wall a
+   re-check (≈ 300 ms of a core per frame on the wall), a text write costs next to nothing. What
+   Dash or React acts on (the tiles' links and classes, the alert rows, the map) goes through
+   `set_props`, only when it changed. Those text elements are empty or a plain string in the
+   layout, so React never owns children there that this script replaces.
+   While the stream is down the badge `wall-push-state` says so in words, the polling fallback
+   (`wall-timer`, one request a second, its frame applied the same way) is on, and the stream is
    reopened: EventSource reconnects by itself after a network error, a stream that fails (an
    error answer) or stays silent longer than STALE_MS is opened again here. */
 (function () {
@@ -48,7 +54,7 @@
       if (es !== push.es) { return; }
       push.lastPush = Date.now();
       push.frames += 1;
-      props('wall-push', { data: event.data });
+      push.apply(event.data);
       if (push.state !== 'live') { check(); }
     };
     es.addEventListener('signed-out', function () {
@@ -103,37 +109,128 @@
     return '';
   }
 
-  function render(text, tileIds, mapKey) {
-    const nu = window.dash_clientside.no_update;
-    const ids = tileIds || [];
+  // A Dash html component (as JSON) as DOM nodes, or null for one this cannot build (then it
+  // goes through Dash). Text is only ever set as text: a station's name cannot inject markup.
+  const TAGS = new Set(['span', 'div', 'b', 'strong', 'small', 'em', 'i', 'br']);
+  const PROPS = new Set(['children', 'className', 'title']);
+  function nodes(value, out) {
+    if (value === null || value === undefined || value === false) { return out; }
+    if (typeof value === 'string' || typeof value === 'number') {
+      out.push(document.createTextNode(String(value)));
+      return out;
+    }
+    if (Array.isArray(value)) {
+      for (const v of value) { if (nodes(v, out) === null) { return null; } }
+      return out;
+    }
+    const tag = String(value.type || '').toLowerCase();
+    const p = value.props || {};
+    if (value.namespace !== 'dash_html_components' || !TAGS.has(tag) ||
+        Object.keys(p).some(function (k) { return !PROPS.has(k); })) { return null; }
+    const e = document.createElement(tag);
+    if (p.className) { e.className = p.className; }
+    if (p.title) { e.title = p.title; }
+    const inner = nodes(p.children, []);
+    if (inner === null) { return null; }
+    e.append.apply(e, inner);
+    out.push(e);
+    return out;
+  }
+
+  // Write `value` as the children of element `id` if it changed since it was last written.
+  function text(id, key, value) {
+    const json = JSON.stringify(value === undefined ? null : value);
+    if (shown[key] === json) { return; }
+    const dom = typeof id === 'string' ? id : JSON.stringify(id);
+    const e = document.getElementById(dom);
+    if (!e) { return; }
+    shown[key] = json;
+    const built = nodes(value, []);
+    if (built === null) { props(id, { children: value }); return; }
+    e.replaceChildren.apply(e, built);
+  }
+
+  // Hand `values` to Dash for element `id`, those of them that changed.
+  function dash(id, key, values) {
+    const changed = {};
+    let any = false;
+    for (const name of Object.keys(values)) {
+      const json = JSON.stringify(values[name] === undefined ? null : values[name]);
+      if (shown[key + ':' + name] !== json) {
+        shown[key + ':' + name] = json;
+        changed[name] = values[name];
+        any = true;
+      }
+    }
+    if (any) { props(id, changed); }
+  }
+
+  // One frame (JSON text) into the page: pushed, or polled (`render`).
+  push.apply = function (data) {
     let f = null;
-    try { f = text ? JSON.parse(text) : null; } catch (e) { f = null; }
-    if (!f) {
-      const none = ids.map(function () { return nu; });
-      return [none, none, none, none, none, nu, nu, nu, nu, nu, nu, nu, nu, nu];
-    }
+    try { f = data ? JSON.parse(data) : null; } catch (e) { f = null; }
+    if (!f || !document.getElementById('wall')) { return; }
     push.lastFrame = Date.now();
-    function fresh(key, value) {
-      const json = JSON.stringify(value === undefined ? null : value);
-      if (shown[key] === json) { return nu; }
-      shown[key] = json;
-      return value;
+    for (const key of Object.keys(f.tiles || {})) {
+      const tile = f.tiles[key];
+      text({ key: key, type: 'tile-value' }, 'value:' + key, tile.value);
+      text({ key: key, type: 'tile-detail' }, 'detail:' + key, tile.detail);
+      text({ key: key, type: 'tile-age' }, 'age:' + key, tile.age);
+      dash({ key: key, type: 'tile' }, 'tile:' + key, { className: tile.class, href: tile.href });
     }
-    function pick(part) {
-      return ids.map(function (id) {
-        const t = f.tiles[id.key];
-        return t ? fresh(part + ':' + id.key, t[part]) : nu;
-      });
+    text('wall-alert-counts', 'counts', f.counts);
+    text('wall-alerts-title', 'alerts_title', f.alerts_title);
+    text('wall-status', 'status', f.status);
+    text('wall-map-note', 'map_note', f.map_note);
+    dash('wall-status', 'status', { className: f.status_class });
+    dash('wall-alerts', 'alerts', { children: f.alerts, className: f.alerts_class });
+    if (f.map && f.map_key && f.map_key !== shown.map_key) {
+      shown.map_key = f.map_key;
+      props('wall-map-figure', { data: f.map });
     }
-    const newMap = f.map && f.map_key && f.map_key !== mapKey;
-    return [
-      pick('value'), pick('detail'), pick('age'), pick('class'), pick('href'),
-      // the alert list is written every frame: the panel re-fits its rows each time (FIT_ALERTS_JS)
-      f.alerts, fresh('alerts_class', f.alerts_class),
-      fresh('counts', f.counts), fresh('alerts_title', f.alerts_title),
-      fresh('status', f.status), fresh('status_class', f.status_class),
-      newMap ? f.map : nu, newMap ? f.map_key : nu, fresh('map_note', f.map_note),
-    ];
+    fit(); // the rows that fit may change with the rest of the page, not only with the rows
+  };
+
+  // The polling fallback's frame (the `wall-push` store), applied like a pushed one.
+  function render(data) {
+    push.apply(data);
+    return window.dash_clientside.no_update;
+  }
+
+  // Hide the alert rows that overflow the panel and say how many alerts they hold in the line
+  // below the list (`alert-n-<n>` on each row: how many alerts it stands for), once Dash has put
+  // the rows in the page.
+  let moreText = '';
+  function fit(children, template) {
+    if (template) { moreText = template; }
+    window.requestAnimationFrame(function () {
+      const list = document.getElementById('wall-alerts');
+      const more = document.getElementById('wall-alerts-more');
+      if (!list || !more) { return; }
+      const n = function (e) {
+        return parseInt((e.className.match(/alert-n-(\d+)/) || [0, 1])[1], 10);
+      };
+      const rows = Array.from(list.children);
+      const items = rows.filter(function (e) { return !e.classList.contains('alerts__beyond'); });
+      let hidden = 0;
+      rows.filter(function (e) { return e.classList.contains('alerts__beyond'); })
+        .forEach(function (e) { hidden += n(e); });
+      const show = function () {
+        more.textContent = hidden ? moreText.replace('{n}', String(hidden)) : '';
+        more.style.display = hidden ? '' : 'none';
+      };
+      items.forEach(function (e) { e.style.display = ''; });
+      show();
+      for (let i = items.length - 1; i > 0; i--) {
+        if (items[i].getBoundingClientRect().bottom <= list.getBoundingClientRect().bottom + 0.5) {
+          break;
+        }
+        items[i].style.display = 'none';
+        hidden += n(items[i]);
+        show();
+      }
+    });
+    return window.dash_clientside.no_update;
   }
 
   push.pollOnlyNow = function () {
@@ -144,5 +241,5 @@
   };
 
   window.dash_clientside = window.dash_clientside || {};
-  window.dash_clientside.wallpush = { start: start, render: render };
+  window.dash_clientside.wallpush = { start: start, render: render, fit: fit };
 })();

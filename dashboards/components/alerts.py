@@ -116,7 +116,7 @@ def wall_list(
 
     Each row's class carries how many alerts it stands for (`alert-n-<n>`): the browser hides
     the rows that do not fit the panel and counts them, with those beyond `limit`, in the line
-    under it (`FIT_ALERTS_JS`), so nothing is ever cut off unseen."""
+    under it (`wallpush.fit` in assets/40-wall-push.js), so nothing is ever cut off unseen."""
     if not rows:
         return [html.Div(t("no_alerts", lang), className="alerts__empty")]
     out: list[Any] = []
@@ -129,39 +129,6 @@ def wall_list(
     if hidden:
         out.append(html.Div("", className=f"alerts__beyond alert-n-{hidden}", hidden=True))
     return out
-
-
-# Hide the rows that overflow the panel and say how many alerts they hold, in the line below
-# the list (after Dash has put the new rows in the page).
-FIT_ALERTS_JS = """
-function(children, template) {
-  window.requestAnimationFrame(() => {
-    const list = document.getElementById('wall-alerts');
-    const more = document.getElementById('wall-alerts-more');
-    if (!list || !more) { return; }
-    const n = e => parseInt((e.className.match(/alert-n-(\\d+)/) || [0, 1])[1], 10);
-    const rows = [...list.children];
-    const items = rows.filter(e => !e.classList.contains('alerts__beyond'));
-    let hidden = 0;
-    rows.filter(e => e.classList.contains('alerts__beyond')).forEach(e => { hidden += n(e); });
-    const show = () => {
-      more.textContent = hidden ? template.replace('{n}', String(hidden)) : '';
-      more.style.display = hidden ? '' : 'none';
-    };
-    items.forEach(e => { e.style.display = ''; });
-    show();
-    for (let i = items.length - 1; i > 0; i--) {
-      if (items[i].getBoundingClientRect().bottom <= list.getBoundingClientRect().bottom + 0.5) {
-        break;
-      }
-      items[i].style.display = 'none';
-      hidden += n(items[i]);
-      show();
-    }
-  });
-  return window.dash_clientside.no_update;
-}
-"""
 
 
 def page_list(

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
 import dash
-from dash import ALL, ClientsideFunction, Input, Output, State, dcc, html, no_update
+from dash import ClientsideFunction, Input, Output, State, dcc, html, no_update
 from plotly.io.json import to_json_plotly
 
 from dashboards import alertview, data, ids, push, sanitize, theme
@@ -84,7 +84,6 @@ def layout(**query: Any) -> html.Div:
             dcc.Store(id=ids.WALL_LANG, data={"lang": lang, "query": shell}),
             dcc.Store(id=ids.WALL_PUSH, data=None),  # the newest frame (JSON text)
             dcc.Store(id=ids.WALL_PUSH_TEXT, data={k: t(f"push_{k}", lang) for k in PUSH_STATES}),
-            dcc.Store(id=ids.WALL_MAP_KEY, data=""),
             dcc.Store(id=ids.WALL_MAP_FIG, data=None),
             html.Div("", id=ids.WALL_STATUS, className="wall__status"),
             html.Div("", id=ids.WALL_PUSH_STATE, className="wall__push wall__push--connecting"),
@@ -148,7 +147,9 @@ def layout(**query: Any) -> html.Div:
                                                 className="wall__heading",
                                             ),
                                             html.Div(
-                                                id=ids.WALL_ALERT_COUNTS, className="alert-counts"
+                                                "",
+                                                id=ids.WALL_ALERT_COUNTS,
+                                                className="alert-counts",
                                             ),
                                         ],
                                         className="wall__alerts-head",
@@ -436,28 +437,15 @@ def register(app: dash.Dash) -> None:
         Input(ids.WALL_LANG, "data"),
         State(ids.WALL_PUSH_TEXT, "data"),
     )
+    # the polling fallback's frames; pushed ones are applied by the script as they come
     app.clientside_callback(
         ClientsideFunction("wallpush", "render"),
-        Output(ids.tile_value(ALL), "children"),
-        Output(ids.tile_detail(ALL), "children"),
-        Output(ids.tile_age(ALL), "children"),
-        Output(ids.tile(ALL), "className"),
-        Output(ids.tile(ALL), "href"),
-        Output(ids.WALL_ALERTS, "children"),
-        Output(ids.WALL_ALERTS, "className"),
-        Output(ids.WALL_ALERT_COUNTS, "children"),
-        Output(ids.WALL_ALERTS_TITLE, "children"),
-        Output(ids.WALL_STATUS, "children"),
-        Output(ids.WALL_STATUS, "className"),
-        Output(ids.WALL_MAP_FIG, "data"),
-        Output(ids.WALL_MAP_KEY, "data"),
-        Output(ids.WALL_MAP_NOTE, "children"),
+        Output(ids.SHELL_SINK, "children", allow_duplicate=True),
         Input(ids.WALL_PUSH, "data"),
-        State(ids.tile(ALL), "id"),
-        State(ids.WALL_MAP_KEY, "data"),
+        prevent_initial_call=True,
     )
     app.clientside_callback(
-        alert_list.FIT_ALERTS_JS,
+        ClientsideFunction("wallpush", "fit"),
         Output(ids.WALL_ALERTS_MORE, "title"),
         Input(ids.WALL_ALERTS, "children"),
         State(ids.WALL_MORE_TEXT, "data"),
