@@ -1,9 +1,12 @@
-"""The auth store's SQLite file: one short-lived connection per operation (safe across threads
-and gunicorn workers), WAL, a busy timeout, and the schema created on first use."""
+"""The auth store's SQLite file: a connection per thread and process (kept: opening one costs
+≈ 0.9 ms, more than the session lookup every request makes), WAL, a busy timeout, and the schema
+created on first use."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -53,6 +56,7 @@ class AuthDb:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._local = threading.local()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             with self.connect() as conn:
@@ -61,15 +65,36 @@ class AuthDb:
         except (OSError, sqlite3.Error) as exc:
             raise StorageError(f"auth store {path}: {exc}") from exc
 
-    @contextmanager
-    def connect(self) -> Iterator[sqlite3.Connection]:
+    def _open(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S)
         conn.row_factory = sqlite3.Row
+        return conn
+
+    @contextmanager
+    def connect(self) -> Iterator[sqlite3.Connection]:
+        """This thread's connection (a new one after a fork or an error), or, inside another
+        `connect()` of the same thread, a connection of its own: its own transaction."""
+        local = self._local
+        if getattr(local, "busy", False):
+            conn = self._open()
+            try:
+                with conn:
+                    yield conn
+            finally:
+                conn.close()
+            return
+        if getattr(local, "pid", None) != os.getpid():
+            local.conn, local.pid = self._open(), os.getpid()
+        local.busy = True
         try:
-            with conn:  # commit on success, roll back on error
-                yield conn
+            with local.conn:  # commit on success, roll back on error
+                yield local.conn
+        except sqlite3.Error:
+            local.conn.close()
+            local.pid = None  # opened again next time
+            raise
         finally:
-            conn.close()
+            local.busy = False
 
 
 def auth_db_path(settings: Settings) -> Path:
