@@ -12,6 +12,7 @@ overlaps another at the wall's size (a browser test measures them).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -146,8 +147,9 @@ def _overlap(a: Box, b: Box) -> float:
     return w * h if w > 0 and h > 0 else 0.0
 
 
+@functools.lru_cache(maxsize=64)  # the wall renders every second; its labels rarely change
 def place_labels(
-    items: list[tuple[float, float, str, int]],
+    items: tuple[tuple[float, float, str, int], ...],
 ) -> list[tuple[tuple[int, int, str], Box]]:
     """For each (lon, lat, text, font px): the chosen offset and its box (px, y down)."""
     points = [_to_px(lon, lat) for lon, lat, _, _ in items]
@@ -273,7 +275,9 @@ def figure(
         items.append((PLACES[p].lon, PLACES[p].lat, PLACES[p].name_vi, 13))
     labels = [
         _label(lon, lat, text, where, size)
-        for (lon, lat, text, size), (where, _) in zip(items, place_labels(items), strict=True)
+        for (lon, lat, text, size), (where, _) in zip(
+            items, place_labels(tuple(items)), strict=True
+        )
     ]
     mid_lat = sum(LAT_RANGE) / 2
     axis = {"visible": False, "fixedrange": True}
