@@ -6,8 +6,12 @@ change notification (`LiveState.changes()`: the KPI engine's writes, a Redis PUB
 the next second (ages and staleness move with the clock), reads the live state once, renders the
 wall once for every variant a wall has asked for in the last `IDLE_S` (language, and the kiosk /
 rotation parameters its links keep) and serialises each to JSON once. Every stream of that
-variant then writes those same bytes; a browser that cannot hold a stream polls through a Dash
-callback that returns the same frame (`frame()`), never a render of its own.
+variant then writes those same bytes: the whole frame to a stream that just opened, else only
+what changed since the frame it has (`delta`: the top-level entries that differ, and of a
+mapping of mappings such as the tiles, the entries that differ; ≈ 1 KB instead of ≈ 18). A frame
+that changes nothing but its time is not sent unless the last one is `RESEND_S` old. A browser
+that cannot hold a stream polls through a Dash callback that returns the same whole frame
+(`frame()`), never a render of its own.
 
 Why server-sent events, not Dash 4's WebSocket callbacks: those need the FastAPI or Quart
 backend (this server is Flask, with its sign-in guard, API and downloads on Flask) and run one
@@ -31,6 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import flask
+import orjson
 
 from dashboards.auth import COOKIE, auth
 from ioc.errors import IocError
@@ -49,6 +54,8 @@ RECHECK_S = 3.0  # a revoked display or ended session leaves the wall within sec
 MAX_STREAM_S = 600.0
 MAX_VARIANTS = 16
 RETRY_MS = 1000
+RESEND_S = 1.0  # a frame that changes nothing but "ms" is still sent this often (the browser's
+# liveness check counts frames)
 
 Variant = tuple[str, str]  # (language, the query the wall's links keep)
 # (variant, live data, last good view) -> (the view as JSON, last good view)
@@ -60,6 +67,30 @@ class Frame:
     seq: int
     body: bytes  # the view as JSON
     event: bytes  # the same as one server-sent event
+    base: int = -1  # the frame `delta` applies to
+    delta: bytes = b""  # as an event: what changed since frame `base`
+    view: Any = None  # the body as parsed (what the next frame is compared with)
+    at: float = 0.0  # when it was rendered (monotonic)
+
+
+def delta(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """The entries of `new` that differ from `old` (a key gone from `new` is not said: the
+    frames of one wall have the same keys); a mapping of mappings is compared entry by entry."""
+    out: dict[str, Any] = {}
+    for key, value in new.items():
+        before = old.get(key)
+        if value == before:
+            continue
+        if (
+            isinstance(value, dict)
+            and isinstance(before, dict)
+            and value
+            and all(isinstance(v, dict) for v in value.values())
+        ):
+            out[key] = {k: v for k, v in value.items() if before.get(k) != v}
+        else:
+            out[key] = value
+    return out
 
 
 class Hub:
@@ -152,15 +183,40 @@ class Hub:
                 for variant in variants:
                     body, last = self._render(variant, live, self._last.get(variant))
                     self._last[variant] = last
-                    self._seq += 1
-                    event = b"id: %d\ndata: %s\n\n" % (self._seq, body)
-                    frames[variant] = Frame(self._seq, body, event)
+                    frame = self._frame(self._frames.get(variant), body)
+                    if frame is not None:
+                        frames[variant] = frame
             except Exception:  # a bug in one render must not stop the walls' updates for good
                 log.exception("wall push: render failed")
         self.renders += 1
         with self._cond:
             self._frames.update(frames)
             self._cond.notify_all()
+
+    def _frame(self, previous: Frame | None, body: bytes) -> Frame | None:
+        """The next frame after `previous` (None: nothing to send yet)."""
+        view = orjson.loads(body)
+        now = time.monotonic()
+        if previous is None or not isinstance(view, dict):
+            self._seq += 1
+            return Frame(self._seq, body, self._event(self._seq, body), view=view, at=now)
+        changed = delta(previous.view, view)
+        if set(changed) <= {"ms"} and now - previous.at < RESEND_S:
+            return None
+        self._seq += 1
+        return Frame(
+            self._seq,
+            body,
+            self._event(self._seq, body),
+            base=previous.seq,
+            delta=self._event(self._seq, orjson.dumps(changed | {"base": previous.seq})),
+            view=view,
+            at=now,
+        )
+
+    @staticmethod
+    def _event(seq: int, data: bytes) -> bytes:
+        return b"id: %d\ndata: %s\n\n" % (seq, data)
 
     # -- what walls call ----------------------------------------------------------------------
 
@@ -231,8 +287,9 @@ class Hub:
                 if frame is None:
                     yield b": keep-alive\n\n"
                 else:
+                    event = frame.delta if frame.base == seq and frame.delta else frame.event
                     seq = frame.seq
-                    yield frame.event
+                    yield event
                 if now - began > MAX_STREAM_S:
                     return
         finally:

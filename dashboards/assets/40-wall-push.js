@@ -67,6 +67,7 @@
   function stop() {
     if (push.es) { push.es.close(); }
     push.es = null;
+    push.view = null;
     push.url = '';
     if (push.timer) { clearInterval(push.timer); }
     push.timer = null;
@@ -101,7 +102,11 @@
     if (!window.EventSource) { setState('polling'); return ''; }
     const query = (page && page.query) || '';
     const url = '/_push/wall' + (query || ('?lang=' + encodeURIComponent((page && page.lang) || '')));
-    if (push.es && push.url === url && push.timer) { return ''; }
+    if (push.es && push.url === url && push.timer) { // the same stream goes on: its deltas
+      const view = push.view; // build on what this page has not been written yet
+      if (view) { setTimeout(function () { push.apply(JSON.stringify(view)); }, 0); }
+      return '';
+    }
     stop();
     push.url = url;
     open();
@@ -165,11 +170,22 @@
     if (any) { props(id, changed); }
   }
 
-  // One frame (JSON text) into the page: pushed, or polled (`render`).
+  // One frame (JSON text) into the page: pushed, or polled (`render`). A pushed frame with a
+  // `base` holds only what changed since the previous one (push.py `delta`): it is merged into
+  // the whole view kept here, so a wall mounted again (new language) is written whole.
+  push.view = null;
   push.apply = function (data) {
     let f = null;
     try { f = data ? JSON.parse(data) : null; } catch (e) { f = null; }
-    if (!f || !document.getElementById('wall')) { return; }
+    if (!f) { return; }
+    if (f.base !== undefined) {
+      if (!push.view) { return; }
+      const tiles = Object.assign({}, push.view.tiles, f.tiles || {});
+      f = Object.assign({}, push.view, f, { tiles: tiles });
+      delete f.base;
+    }
+    push.view = f;
+    if (!document.getElementById('wall')) { return; }
     push.lastFrame = Date.now();
     for (const key of Object.keys(f.tiles || {})) {
       const tile = f.tiles[key];

@@ -8,6 +8,7 @@ from __future__ import annotations
 import http.client
 from concurrent.futures import ThreadPoolExecutor
 
+import orjson
 import pytest
 
 from dashboards import ids, push
@@ -107,7 +108,14 @@ def test_push002_the_stream_needs_a_session_and_every_wall_gets_one_render(
         one, two = (pool.submit(_events, host, port, cookie, 3) for _ in range(2))
         (status, first), (status2, second) = one.result(), two.result()
     assert status == status2 == 200
-    assert b"19,5" in first[-1]  # the wall's own rendering of the value (Vietnamese format)
+    # a stream opens with the whole frame, then only what changed since the one before
+    whole = orjson.loads(first[0])
+    assert b"19,5" in first[0] and "base" not in whole  # the wall's own rendering (Vietnamese)
+    for later in first[1:]:
+        changed = orjson.loads(later)
+        assert "base" in changed and len(later) < len(first[0]) / 2, later[:300]
+        assert set(changed) - {"base"} <= set(whole)
+        assert set(changed.get("tiles", {})) <= set(whole["tiles"])
     # the frames are the very bytes of one render: both streams (and the browser) got them
     assert set(first) & set(second)
     # two more walls did not add renders: about one a second however many watch
