@@ -96,7 +96,9 @@ def wall_failures(
     driver.get(f"http://127.0.0.1:{port}/")
 
     def status(fragment: str) -> bool:
-        text = driver.execute_script("return document.getElementById('wall-status').innerText")
+        text = driver.execute_script(  # none until the wall is mounted
+            "const e = document.getElementById('wall-status'); return e ? e.innerText : '';"
+        )
         return fragment in (text or "")
 
     wait_until(lambda: status("Dữ liệu trực tiếp"), timeout=60, interval=0.5, message="live wall")
