@@ -183,7 +183,7 @@ class Hub:
                 for variant in variants:
                     body, last = self._render(variant, live, self._last.get(variant))
                     self._last[variant] = last
-                    frame = self._frame(self._frames.get(variant), body)
+                    frame = self._frame(self._frames.get(variant), body, time.monotonic())
                     if frame is not None:
                         frames[variant] = frame
             except Exception:  # a bug in one render must not stop the walls' updates for good
@@ -193,10 +193,10 @@ class Hub:
             self._frames.update(frames)
             self._cond.notify_all()
 
-    def _frame(self, previous: Frame | None, body: bytes) -> Frame | None:
-        """The next frame after `previous` (None: nothing to send yet)."""
+    def _frame(self, previous: Frame | None, body: bytes, now: float) -> Frame | None:
+        """The next frame after `previous`, rendered at `now` (monotonic; None: nothing to send
+        yet)."""
         view = orjson.loads(body)
-        now = time.monotonic()
         if previous is None or not isinstance(view, dict):
             self._seq += 1
             return Frame(self._seq, body, self._event(self._seq, body), view=view, at=now)

@@ -2,7 +2,8 @@
    `apply`, which writes what changed into the page (the same frame for every wall, as the server
    rendered it once). The texts of the tiles, counts, status line and headings go straight into
    their elements, never through Dash: each Dash update costs every component of the wall a
-   re-check (≈ 300 ms of a core per frame on the wall), a text write costs next to nothing. What
+   re-check (≈ 200 ms of main thread per frame on the wall, two frames a second), a text
+   write costs next to nothing. What
    Dash or React acts on (the tiles' links and classes, the alert rows, the map) goes through
    `set_props`, only when it changed. Those text elements are empty or a plain string in the
    layout, so React never owns children there that this script replaces.
@@ -172,7 +173,7 @@
 
   // One frame (JSON text) into the page: pushed, or polled (`render`). A pushed frame with a
   // `base` holds only what changed since the previous one (push.py `delta`): it is merged into
-  // the whole view kept here, so a wall mounted again (new language) is written whole.
+  // the whole view kept here, so a wall mounted again on the same stream is written whole.
   push.view = null;
   push.apply = function (data) {
     let f = null;

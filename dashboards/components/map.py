@@ -150,8 +150,9 @@ def _overlap(a: Box, b: Box) -> float:
 @functools.lru_cache(maxsize=64)  # the wall renders every second; its labels rarely change
 def place_labels(
     items: tuple[tuple[float, float, str, int], ...],
-) -> list[tuple[tuple[int, int, str], Box]]:
-    """For each (lon, lat, text, font px): the chosen offset and its box (px, y down)."""
+) -> tuple[tuple[tuple[int, int, str], Box], ...]:
+    """For each (lon, lat, text, font px): the chosen offset and its box (px, y down); cached,
+    so a tuple."""
     points = [_to_px(lon, lat) for lon, lat, _, _ in items]
     markers = [(x - 8, y - 8, x + 8, y + 8) for x, y in points]
     placed: list[Box] = []
@@ -168,7 +169,7 @@ def place_labels(
         box = _box(x, y, text, size, best)
         placed.append(box)
         out.append((best, box))
-    return out
+    return tuple(out)
 
 
 def _label(x: float, y: float, text: str, where: tuple[int, int, str], size: int) -> dict[str, Any]:

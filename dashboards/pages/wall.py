@@ -83,7 +83,7 @@ def layout(**query: Any) -> html.Div:
             # the polling fallback: switched on by the push script only while its stream is down
             dcc.Interval(id=ids.WALL_TIMER, interval=REFRESH_MS, disabled=True),
             dcc.Store(id=ids.WALL_LANG, data={"lang": lang, "query": shell}),
-            dcc.Store(id=ids.WALL_PUSH, data=None),  # the newest frame (JSON text)
+            dcc.Store(id=ids.WALL_PUSH, data=None),  # the newest polled frame (JSON text)
             dcc.Store(id=ids.WALL_PUSH_TEXT, data={k: t(f"push_{k}", lang) for k in PUSH_STATES}),
             dcc.Store(id=ids.WALL_MAP_FIG, data=None),
             html.Div("", id=ids.WALL_STATUS, className="wall__status"),

@@ -34,23 +34,20 @@ def test_delta_names_the_changed_entries_and_the_changed_tiles_whole():
     assert push.delta(new, new) == {}
 
 
-def test_a_stream_gets_the_whole_frame_then_deltas_that_rebuild_it(monkeypatch):
+def test_a_stream_gets_the_whole_frame_then_deltas_that_rebuild_it():
     hub = push.Hub(flask.Flask(__name__), lambda *a: (b"", None), lambda: None)
-    clock = [100.0]
-    monkeypatch.setattr(push.time, "monotonic", lambda: clock[0])
-    first = hub._frame(None, orjson.dumps(_view(1, "19,5")))
+    now = 100.0
+    first = hub._frame(None, orjson.dumps(_view(1, "19,5")), now)
     assert first is not None and first.base == -1 and first.delta == b""
     # only the time changed, within RESEND_S: nothing to send
-    clock[0] += push.RESEND_S / 2
-    assert hub._frame(first, orjson.dumps(_view(2, "19,5"))) is None
+    assert hub._frame(first, orjson.dumps(_view(2, "19,5")), now + push.RESEND_S / 2) is None
     # the same a second later: sent (the browser counts frames to know the stream is alive)
-    clock[0] += push.RESEND_S
-    tick = hub._frame(first, orjson.dumps(_view(3, "19,5")))
+    tick = hub._frame(first, orjson.dumps(_view(3, "19,5")), now + push.RESEND_S * 1.5)
     assert tick is not None and orjson.loads(tick.delta.split(b"data: ")[1]) == {
         "ms": 3,
         "base": first.seq,
     }
-    second = hub._frame(tick, orjson.dumps(_view(4, "20,1")))
+    second = hub._frame(tick, orjson.dumps(_view(4, "20,1")), now + push.RESEND_S * 1.6)
     assert second is not None and second.base == tick.seq
     changed = orjson.loads(second.delta.split(b"data: ")[1])
     assert changed == {

@@ -47,13 +47,18 @@ def _events(host: str, port: int, cookie: str, count: int) -> tuple[int, list[by
     return response.status, events
 
 
+def _live_wall(app, publish, dash_duo, source: str, temp_c: float) -> None:
+    """A wall open on `app`, live by push, showing `temp_c` published by `source`."""
+    publish.sensor("hoa-an", source, "weather", {"temp_c": temp_c}, now_ms())
+    dash_duo.start_server(app)
+    wait_text(dash_duo, ids.tile_value(TEMP), f"{temp_c:.1f}".replace(".", ","))
+    wait_class(dash_duo, ids.WALL_PUSH_STATE, "wall__push--live")
+
+
 def test_push001_an_update_reaches_the_wall_with_no_poll_in_between(
     app, engine, collector, publish, dash_duo
 ):
-    publish.sensor("hoa-an", "t-push-1", "weather", {"temp_c": 21.5}, now_ms())
-    dash_duo.start_server(app)
-    wait_text(dash_duo, ids.tile_value(TEMP), "21,5")
-    wait_class(dash_duo, ids.WALL_PUSH_STATE, "wall__push--live")
+    _live_wall(app, publish, dash_duo, "t-push-1", 21.5)
     # no fallback from here on: only the stream can bring the next value
     dash_duo.driver.execute_script(
         "window.iocWallPush.fallback = false;"
@@ -69,10 +74,7 @@ def test_push001_an_update_reaches_the_wall_with_no_poll_in_between(
 def test_push004_a_browser_without_the_stream_polls_the_same_frame_and_says_so(
     app, engine, collector, publish, dash_duo
 ):
-    publish.sensor("hoa-an", "t-push-4", "weather", {"temp_c": 17.5}, now_ms())
-    dash_duo.start_server(app)
-    wait_text(dash_duo, ids.tile_value(TEMP), "17,5")
-    wait_class(dash_duo, ids.WALL_PUSH_STATE, "wall__push--live")
+    _live_wall(app, publish, dash_duo, "t-push-4", 17.5)
     dash_duo.driver.execute_script(
         "window.iocWallPush.pollOnlyNow();"  # as a browser whose stream never holds
         "performance.setResourceTimingBufferSize(100000); performance.clearResourceTimings();"
