@@ -116,7 +116,7 @@ class InfluxStorage:
             self._prefetch(measurement)
             kind = self._field_types(measurement).get(field)
             if aggregate == "count" or kind in rq.NUMERIC:
-                pieces = plan(time_range, bucket_s, self.rollup_done())
+                pieces = plan(time_range, bucket_s, self.rollup_done(), time.time_ns())
                 if any(piece.width_s != RAW for piece in pieces):
                     groups = sorted({check_name(tag) for tag in group_by})
                     merged = mergeable(measurement, where, groups)

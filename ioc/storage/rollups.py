@@ -71,6 +71,10 @@ CHUNK_S = {
     SIX_HOURS_S: 4 * 86400,
 }  # most one update() rolls up per tier
 RETENTION_EVERY_MS = 600_000
+# Charts read the last ten minutes from raw points, whatever the watermarks: a reading stored
+# that late (a batch, a reconnect's backlog) is in every chart at once, not only once the keeper
+# has rolled its bucket again (its next update: 10 s, up to a minute while a backlog drains).
+RECENT_RAW_S = 600
 RAW = 0  # Piece.width_s of raw points
 MERGED = "_merged"
 # Tags of the merged tiers, per rolled measurement: the feed's tag keys but `source`.
@@ -107,9 +111,15 @@ def _ceil(t: int, w: int) -> int:
     return -((-t) // w) * w
 
 
-def plan(time_range: TimeRange, bucket_s: int, done: Mapping[int, int]) -> list[Piece]:
-    """The pieces that answer `time_range` in chart buckets of `bucket_s`, in time order."""
+def plan(
+    time_range: TimeRange, bucket_s: int, done: Mapping[int, int], now_ns: int | None = None
+) -> list[Piece]:
+    """The pieces that answer `time_range` in chart buckets of `bucket_s`, in time order; given
+    `now_ns`, no tier answers for the last `RECENT_RAW_S` before it."""
     pieces: list[Piece] = []
+    if now_ns is not None:
+        recent = now_ns - RECENT_RAW_S * NS_PER_S
+        done = {width: min(top, recent) for width, top in done.items()}
 
     def split(start: int, end: int, tiers: Sequence[int]) -> None:
         if start >= end:

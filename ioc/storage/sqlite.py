@@ -29,6 +29,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -180,7 +181,7 @@ class SqliteStorage:
                 raise StorageRejected(f"unsupported {aggregate} of a {kind} field {field!r}")
             rolled = aggregate == "count" or kind in ("float", "integer")
             if rollups and rolled and aggregate in ROLLABLE:
-                pieces = plan(time_range, bucket_s, self._done(conn))
+                pieces = plan(time_range, bucket_s, self._done(conn), time.time_ns())
                 if any(piece.width_s != RAW for piece in pieces):
                     merged = mergeable(measurement, where, groups)
                     partials = [

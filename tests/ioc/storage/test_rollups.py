@@ -159,6 +159,25 @@ def test_rollups_answer_for_ranges_beyond_the_watermark_from_raw_points(storage)
     )
 
 
+def test_a_reading_stored_just_after_its_bucket_was_rolled_up_is_in_the_chart_at_once(storage):
+    """The keeper rolled the last completed 5-min bucket; a reading of its last 30 s stored
+    after that (a batch, a reconnect) is in a 24-h district chart before the keeper's next
+    update: the last `RECENT_RAW_S` come from raw points."""
+    now_ns = time.time_ns()
+    bucket_end = now_ns - now_ns % (FIVE_MIN_S * NS_PER_S)
+    when = bucket_end - 30 * NS_PER_S
+    tags = {"district": "hoa-an", "source": "a1", "kind": "air"}
+    storage.write([Reading("sensor", now_ns - 3 * 3600 * NS_PER_S, tags, {"pm25": 10.0})])
+    RollupKeeper(grace_ms=0).update(storage, bucket_end // NS_PER_MS)
+    assert storage.rollup_done(cached=False)[FIVE_MIN_S] > when  # its bucket counts as done
+    storage.write([Reading("sensor", when, tags, {"pm25": 70.0})])
+    span = TimeRange(now_ns - DAY, now_ns)
+    args = dict(group_by=["district"], aggregate="max", max_buckets=48)
+    chart = storage.history("sensor", "pm25", span, **args)
+    assert list(chart["value"]) == [10.0, 70.0]
+    assert_same(chart, storage.history("sensor", "pm25", span, rollups=False, **args))
+
+
 def test_the_keeper_rolls_up_completed_buckets_and_late_points(storage):
     readings = synthetic(T0, 10)
     storage.write(readings)
