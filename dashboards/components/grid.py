@@ -47,7 +47,14 @@ LOCALE_VI: dict[str, str] = {
 LOCALE_EN: dict[str, str] = {"noRowsToShow": "No records", "loadingOoo": "Loading…"}
 
 
-def grid(grid_id: str, file_name: str, lang: str = "vi", *, paged: bool = False) -> dag.AgGrid:
+def grid(
+    grid_id: str,
+    file_name: str,
+    lang: str = "vi",
+    *,
+    paged: bool = False,
+    columns: list[dict[str, Any]] | None = None,
+) -> dag.AgGrid:
     """A grid; `paged`: rows are fetched page by page from storage (infinite row model, the
     `getRowsRequest` callback answers), else they are given whole as `rowData`."""
     options: dict[str, Any] = {"pagination": True, "paginationPageSize": PAGE_SIZE}
@@ -59,7 +66,7 @@ def grid(grid_id: str, file_name: str, lang: str = "vi", *, paged: bool = False)
         extra = {"rowModelType": "infinite"}
     return dag.AgGrid(
         id=grid_id,
-        columnDefs=[],
+        columnDefs=columns or [],
         defaultColDef={
             "sortable": not paged,
             "filter": not paged,

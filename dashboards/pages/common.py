@@ -11,11 +11,13 @@ this view.
 
 from __future__ import annotations
 
+from dataclasses import astuple, dataclass, field
 from typing import Any
 
 import dash
 import pandas as pd
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
+from dash.exceptions import MissingCallbackContextException
 
 from dashboards import alertview, auth, data, ids, sanitize, theme
 from dashboards.components import alerts, filters, grid
@@ -142,25 +144,27 @@ def layout(
     session = auth.current()
     measures = [{"label": t(f"field_{m.key}", lang), "value": m.key} for m in spec.measures(state)]
     controls.append(filters.choice(page, "field", t("field", lang), measures, state.field))
+    # the first view is part of the page (one round trip less before the charts are drawn)
+    view = view_outputs(spec, state) if _rendering_page() else ViewOutputs()
     return html.Div(
         [
             dcc.Store(id=part(ids.PAGE_LANG), data=base),
-            dcc.Store(id=part(ids.QUERY)),
+            dcc.Store(id=part(ids.QUERY), data=view.query),
             html.Div(id=part(ids.URL_SYNC), hidden=True),
             html.H1(t(f"page_{page}", lang), className="drill__title"),
             html.Div(controls, className="filters"),
-            html.Div("", id=part(ids.SUMMARY), className="drill__summary"),
+            html.Div(view.summary, id=part(ids.SUMMARY), className="drill__summary"),
             html.Div("", id=part(ids.ACK_DONE), className="ack__done", role="status"),
             html.Div(
                 [
                     _panel(
                         t("history", lang),
-                        chart(part(ids.HISTORY), theme.GRAPH_CONFIG),
+                        chart(part(ids.HISTORY), theme.GRAPH_CONFIG, view.history),
                         "panel--history",
                     ),
                     _panel(
                         t("breakdown", lang),
-                        chart(part(ids.BREAKDOWN), theme.BREAKDOWN_CONFIG),
+                        chart(part(ids.BREAKDOWN), theme.BREAKDOWN_CONFIG, view.breakdown),
                         "panel--breakdown",
                     ),
                     *(charts or []),
@@ -188,8 +192,15 @@ def layout(
                         hidden=not auth.can(EXPORT),
                     ),
                     html.Span(t("export_all", lang), className="drill__hint"),
-                    html.Div("", id=part(ids.RECORDS_NOTE), className="drill__error", role="alert"),
-                    grid.grid(part(ids.GRID), f"{page}.csv", lang, paged=True),
+                    html.Div(
+                        view.records_note,
+                        id=part(ids.RECORDS_NOTE),
+                        className="drill__error",
+                        role="alert",
+                    ),
+                    grid.grid(
+                        part(ids.GRID), f"{page}.csv", lang, paged=True, columns=view.columns
+                    ),
                 ],
                 "panel--records",
             ),
@@ -199,6 +210,43 @@ def layout(
         ],
         className=f"drill drill--{page}",
     )
+
+
+@dataclass(frozen=True)
+class ViewOutputs:
+    """What the main callback writes (in its output order), and the layout holds at first."""
+
+    history: Any = None
+    breakdown: Any = None
+    columns: list[Any] = field(default_factory=list)
+    summary: Any = ""
+    records_note: str = ""
+    query: str | None = None
+    export: str = ""
+
+
+def view_outputs(spec: DrillDown, state: ViewState) -> ViewOutputs:
+    view = compute_view(spec, state, records=False)
+    _, columns = grid.rows(pd.DataFrame(), state.lang, grid_columns(spec, state))
+    return ViewOutputs(
+        view["history"],
+        view["breakdown"],
+        columns,
+        view["summary"],
+        # the grid reads the same storage: "no records" must not stand for "unreadable"
+        t("storage_error", state.lang, error=view["error"][:200]) if view["error"] else "",
+        state.with_(alert="").to_query(),
+        export_href(spec.page, state),
+    )
+
+
+def _rendering_page() -> bool:
+    """Whether the layout is asked for to be shown (Dash pages renders it in a callback), not
+    for Dash's validation layout at start-up, which must not read storage."""
+    try:
+        return ctx.triggered is not None
+    except (MissingCallbackContextException, LookupError):
+        return False
 
 
 def source_options(
@@ -324,9 +372,9 @@ def _alert_text(alert_id: str, lang: str) -> str:
     return alert_id
 
 
-def chart(graph_id: str, config: dict[str, Any]) -> list[Any]:
+def chart(graph_id: str, config: dict[str, Any], figure: Any = None) -> list[Any]:
     """A chart and the store its callback writes the figure to (`scale_figure` draws it)."""
-    return [dcc.Store(id=graph_id + ids.FIGURE), dcc.Graph(id=graph_id, config=config)]
+    return [dcc.Store(id=graph_id + ids.FIGURE, data=figure), dcc.Graph(id=graph_id, config=config)]
 
 
 def scale_figure(app: dash.Dash, graph_id: str) -> None:
@@ -343,20 +391,9 @@ def register(app: dash.Dash, spec: DrillDown) -> None:
 
     def update(*args: Any) -> tuple[Any, ...]:
         values, base = dict(zip(names, args[:-1], strict=True)), args[-1]
-        state = state_from_controls(spec, values, base)
-        view = compute_view(spec, state, records=False)
-        _, columns = grid.rows(pd.DataFrame(), state.lang, grid_columns(spec, state))
-        return (
-            view["history"],
-            view["breakdown"],
-            columns,
-            view["summary"],
-            # the grid reads the same storage: "no records" must not stand for "unreadable"
-            t("storage_error", state.lang, error=view["error"][:200]) if view["error"] else "",
-            state.with_(alert="").to_query(),
-            export_href(page, state),
-        )
+        return astuple(view_outputs(spec, state_from_controls(spec, values, base)))
 
+    # not on the first load: the layout holds the first view (`view_outputs`)
     app.callback(
         Output(part(ids.HISTORY + ids.FIGURE), "data"),
         Output(part(ids.BREAKDOWN + ids.FIGURE), "data"),
@@ -367,6 +404,7 @@ def register(app: dash.Dash, spec: DrillDown) -> None:
         Output(part(ids.EXPORT), "href"),
         *(Input(ids.control(page, n), "value") for n in names),
         State(part(ids.PAGE_LANG), "data"),
+        prevent_initial_call=True,
     )(update)
     app.callback(
         Output(part(ids.GRID), "getRowsResponse"),

@@ -15,9 +15,12 @@ from tests.dashboards.browser import (
     wait_url,
 )
 from tests.dashboards.conftest import now_ms
+from tests.dashboards.test_plotly_bundle import bundle_version
 
 pytestmark = pytest.mark.services
 GRID = ids.page_part("environment", ids.GRID)
+PLOTLY_JS = """return [window.Plotly.version, performance.getEntriesByType('resource')
+    .map(e => e.name).filter(n => n.includes('plotly') && !n.includes('plotly-basic'))]"""
 HISTORY = ids.page_part("environment", ids.HISTORY)
 
 
@@ -35,6 +38,8 @@ def test_environment001_filters_change_what_is_shown_and_live_in_the_url(
     assert "t-air-b" in wait_text(dash_duo, GRID, "t-air-b")
     assert "t-water-c" not in text_of(dash_duo, GRID)  # kind air by default
     wait_text(dash_duo, HISTORY, "Bảo Lạc")  # one series per district
+    # drawn by the partial bundle of our assets; Dash's full one (4.8 MB) is never loaded
+    assert dash_duo.driver.execute_script(PLOTLY_JS) == [bundle_version(), []]
     # A link with a district opens exactly that view.
     dash_duo.driver.get(dash_duo.server_url + "/environment?range=1h&district=hoa-an")
     wait_text(dash_duo, GRID, "t-air-a")
