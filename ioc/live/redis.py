@@ -446,7 +446,8 @@ class RedisChanges:
             while self._pubsub.get_message(timeout=0.0) is not None:  # several: one change
                 changed = True
             return changed
-        except (redis.RedisError, OSError, ValueError) as exc:  # ValueError: a closed socket
+        # ValueError, TypeError (hiredis polling a socket that is gone): closed under the wait
+        except (redis.RedisError, OSError, ValueError, TypeError) as exc:
             self._subscribed = False
             self._pubsub.reset()
             raise LiveStateError(f"live state (Redis) cannot be watched: {exc}") from exc

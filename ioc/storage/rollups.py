@@ -18,10 +18,11 @@ reads those: at 730 sensors, 10 series for air in the district chart instead of 
 
 `Storage.history()` answers with `plan()` (merged tiers when `mergeable()`): the widest tier
 whose width divides the chart's bucket covers the whole tier buckets inside the range below its
-watermark; the ragged edges come from the next finer tier, and finally from raw points. The
-pieces are partial aggregates (min, max, sum, count) merged per chart bucket by `combine()`, so
-the result equals the raw aggregation (mean = Σ sum / Σ count). `median`, `first` and `last`
-always read raw points.
+watermark; the ragged edges come from the next finer tier, and finally from raw points; the
+last `RECENT_RAW_S` always come from raw points (a reading stored late is in every chart at
+once). The pieces are partial aggregates (min, max, sum, count) merged per chart bucket by
+`combine()`, so the result equals the raw aggregation (mean = Σ sum / Σ count). `median`,
+`first` and `last` always read raw points.
 
 `RollupKeeper` keeps the tiers current: the KPI engine calls `note(readings)` with what was
 stored and `update(storage, now_ms)` from its tick. `rebuild(storage, range)` recomputes a range

@@ -1,7 +1,11 @@
 """The live-state contract: one suite, run against a real Redis and the in-process state."""
 
+import threading
+import time
+
 import pytest
 
+from ioc.errors import LiveStateError
 from ioc.live.base import LiveUpdate
 from ioc.live.memory import MemoryLiveState
 from ioc.live.redis import RedisLiveState
@@ -299,3 +303,30 @@ def test_changes_wake_a_watcher_on_what_a_wall_shows_and_not_otherwise(live):
         assert changes.wait(0.2) is False
     finally:
         changes.close()
+
+
+def test_a_watch_closed_under_it_raises_the_live_state_error(live):
+    """The app closes its clients while the wall's push thread waits on the changes: that
+    thread gets the one error it handles (Redis: hiredis raised TypeError on the gone socket,
+    killing the thread), not whatever the client library raised."""
+    changes = live.changes()
+    assert changes.wait(0.1) is False  # subscribed
+    outcome: list[BaseException | bool] = []
+    waiting = threading.Event()
+
+    def watch() -> None:
+        try:
+            deadline = time.monotonic() + 3
+            while time.monotonic() < deadline:
+                waiting.set()
+                changes.wait(0.05)
+            outcome.append(False)
+        except BaseException as exc:  # the test looks at which
+            outcome.append(exc)
+
+    thread = threading.Thread(target=watch)
+    thread.start()
+    assert waiting.wait(5)
+    changes.close()
+    thread.join(15)
+    assert outcome and (outcome[0] is False or isinstance(outcome[0], LiveStateError)), outcome
