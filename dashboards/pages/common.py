@@ -11,6 +11,7 @@ this view.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import astuple, dataclass, field
 from typing import Any
 
@@ -84,6 +85,25 @@ function(figure) {
   return Object.assign({}, figure, {data: data, layout: scale(figure.layout || {}, 0)});
 }
 """
+# Mounts the grid (its component as the layout built it) once the history chart has drawn,
+# at most 2 s later.
+_MOUNT_JS = """
+function(spec, chartId) {
+  if (!spec) { return window.dash_clientside.no_update; }
+  return new Promise(resolve => {
+    const until = Date.now() + 2000;
+    const drawn = () => {
+      const chart = document.getElementById(chartId);
+      if ((chart && chart.querySelector('.main-svg')) || Date.now() > until) {
+        requestAnimationFrame(() => setTimeout(() => resolve(spec), 0));
+      } else {
+        setTimeout(drawn, 20);
+      }
+    };
+    drawn();
+  });
+}
+"""
 _PURGE_GRID_JS = """
 function(query, gridId) {
   try {
@@ -145,7 +165,8 @@ def layout(
     measures = [{"label": t(f"field_{m.key}", lang), "value": m.key} for m in spec.measures(state)]
     controls.append(filters.choice(page, "field", t("field", lang), measures, state.field))
     # the first view is part of the page (one round trip less before the charts are drawn)
-    view = view_outputs(spec, state) if _rendering_page() else ViewOutputs()
+    rendering = _rendering_page()
+    view = view_outputs(spec, state) if rendering else ViewOutputs()
     return html.Div(
         [
             dcc.Store(id=part(ids.PAGE_LANG), data=base),
@@ -198,8 +219,12 @@ def layout(
                         className="drill__error",
                         role="alert",
                     ),
-                    grid.grid(
-                        part(ids.GRID), f"{page}.csv", lang, paged=True, columns=view.columns
+                    *_deferred(
+                        part,
+                        grid.grid(
+                            part(ids.GRID), f"{page}.csv", lang, paged=True, columns=view.columns
+                        ),
+                        rendering,
                     ),
                 ],
                 "panel--records",
@@ -238,6 +263,17 @@ def view_outputs(spec: DrillDown, state: ViewState) -> ViewOutputs:
         state.with_(alert="").to_query(),
         export_href(spec.page, state),
     )
+
+
+def _deferred(part: Callable[[str], str], component: Any, rendering: bool) -> list[Any]:
+    """`component` (the grid) mounted only once the history chart is drawn (`_MOUNT_JS`): its
+    set-up no longer delays the chart; Dash's validation layout holds it as it is."""
+    if not rendering:
+        return [html.Div(component, id=part(ids.GRID_SLOT))]
+    return [
+        dcc.Store(id=part(ids.GRID_SPEC), data=component.to_plotly_json()),
+        html.Div(id=part(ids.GRID_SLOT)),
+    ]
 
 
 def _rendering_page() -> bool:
@@ -411,6 +447,12 @@ def register(app: dash.Dash, spec: DrillDown) -> None:
         Input(part(ids.GRID), "getRowsRequest"),
         State(part(ids.QUERY), "data"),
     )(lambda request, query: grid_rows(spec, request, query))
+    app.clientside_callback(
+        _MOUNT_JS,
+        Output(part(ids.GRID_SLOT), "children"),
+        Input(part(ids.GRID_SPEC), "data"),
+        State(part(ids.HISTORY), "id"),
+    )
     app.clientside_callback(
         _PURGE_GRID_JS,
         Output(part(ids.GRID), "className"),

@@ -22,6 +22,12 @@ GRID = ids.page_part("environment", ids.GRID)
 PLOTLY_JS = """return [window.Plotly.version, performance.getEntriesByType('resource')
     .map(e => e.name).filter(n => n.includes('plotly') && !n.includes('plotly-basic'))]"""
 HISTORY = ids.page_part("environment", ids.HISTORY)
+ORDER_JS = f"""window.__order = [];
+new MutationObserver(() => {{
+  for (const [name, css] of [['chart', '#{HISTORY} .main-svg'], ['grid', '#{GRID}']]) {{
+    if (!window.__order.includes(name) && document.querySelector(css)) window.__order.push(name);
+  }}
+}}).observe(document, {{subtree: true, childList: true}});"""
 
 
 def test_environment001_filters_change_what_is_shown_and_live_in_the_url(
@@ -33,8 +39,11 @@ def test_environment001_filters_change_what_is_shown_and_live_in_the_url(
     publish.sensor("hoa-an", "t-water-c", "water", {"level_cm": 321.0}, now - 300_000)
     wait_stored(collector, 3)
     dash_duo.start_server(app)
+    dash_duo.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": ORDER_JS})
     dash_duo.driver.get(dash_duo.server_url + "/environment?range=1h")
     wait_text(dash_duo, GRID, "t-air-a")
+    # the grid is mounted once the chart is drawn: its set-up does not delay the chart
+    assert dash_duo.driver.execute_script("return window.__order") == ["chart", "grid"]
     assert "t-air-b" in wait_text(dash_duo, GRID, "t-air-b")
     assert "t-water-c" not in text_of(dash_duo, GRID)  # kind air by default
     wait_text(dash_duo, HISTORY, "Bảo Lạc")  # one series per district
