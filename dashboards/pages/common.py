@@ -11,16 +11,18 @@ this view.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import astuple, dataclass, field
 from typing import Any
 
 import dash
+import flask
 import pandas as pd
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import MissingCallbackContextException
 
-from dashboards import alertview, auth, data, ids, sanitize, theme
+from dashboards import alertview, auth, data, ids, prefetch, sanitize, theme
 from dashboards.components import alerts, filters, grid
 from dashboards.drilldown import DrillDown, compute_view, state_from_controls
 from dashboards.export import columns as export_columns
@@ -166,7 +168,9 @@ def layout(
     controls.append(filters.choice(page, "field", t("field", lang), measures, state.field))
     # the first view is part of the page (one round trip less before the charts are drawn)
     rendering = _rendering_page()
-    view = view_outputs(spec, state) if rendering else ViewOutputs()
+    view = ViewOutputs()
+    if rendering:  # computed while the browser loaded the scripts, or now
+        view = prefetch.take(_view_key(spec, state)) or view_outputs(spec, state)
     return html.Div(
         [
             dcc.Store(id=part(ids.PAGE_LANG), data=base),
@@ -263,6 +267,22 @@ def view_outputs(spec: DrillDown, state: ViewState) -> ViewOutputs:
         state.with_(alert="").to_query(),
         export_href(spec.page, state),
     )
+
+
+def _view_key(spec: DrillDown, state: ViewState) -> tuple[int, str, str]:
+    return id(flask.current_app._get_current_object()), spec.page, state.to_query()  # type: ignore[attr-defined]
+
+
+def _prefetch(spec: DrillDown) -> None:
+    """Before a signed-in browser's request for the page's HTML: start its first view."""
+    request = flask.request
+    if request.method != "GET" or request.path != f"/{spec.page}" or auth.current() is None:
+        return
+    try:
+        state = spec.normalise(ViewState.from_query(request.args.to_dict()))
+    except Exception:  # the page's own layout says what is wrong with the URL
+        return
+    prefetch.start(_view_key(spec, state), functools.partial(view_outputs, spec, state))
 
 
 def _deferred(part: Callable[[str], str], component: Any, rendering: bool) -> list[Any]:
@@ -424,6 +444,8 @@ def register(app: dash.Dash, spec: DrillDown) -> None:
     page = spec.page
     part = lambda name: ids.page_part(page, name)  # noqa: E731
     names = spec.control_names()
+
+    app.server.before_request(functools.partial(_prefetch, spec))
 
     def update(*args: Any) -> tuple[Any, ...]:
         values, base = dict(zip(names, args[:-1], strict=True)), args[-1]
