@@ -7,13 +7,17 @@ acknowledgement, the raw-records grid paged from storage and the CSV export of t
 address bar as a new history entry (`history.pushState`), so Back undoes a filter (the page is
 rendered again from the earlier address) and the link in the address bar always opens exactly
 this view.
+
+The first view is part of the page's layout (`view_outputs`, computed while the browser loads the
+scripts: `dashboards.prefetch`), and the grid is mounted once the history chart is drawn: on a
+page load the chart waits for no callback and no grid.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import astuple, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import dash
@@ -449,7 +453,8 @@ def register(app: dash.Dash, spec: DrillDown) -> None:
 
     def update(*args: Any) -> tuple[Any, ...]:
         values, base = dict(zip(names, args[:-1], strict=True)), args[-1]
-        return astuple(view_outputs(spec, state_from_controls(spec, values, base)))
+        view = view_outputs(spec, state_from_controls(spec, values, base))
+        return tuple(getattr(view, f.name) for f in fields(view))  # not astuple: no deep copy
 
     # not on the first load: the layout holds the first view (`view_outputs`)
     app.callback(
