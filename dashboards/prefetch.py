@@ -3,7 +3,7 @@
 Before its chart can be drawn, a page load takes three round trips: the HTML (then ≈ 0.2 s of
 scripts), Dash's layout, and the callback that renders the page, whose layout computes the first
 view (the drill-down's queries: 30–150 ms). When a signed-in browser asks for a drill-down's
-HTML, `start()` computes that view on a worker thread; the layout `take()`s it if it is for the
+HTML, `start()` computes that view on a thread of its own; the layout `take()`s it if it is for the
 same app, page and query and at most `FRESH_S` old, and computes its own otherwise (an error
 here is computed, and shown, again there).
 """
@@ -14,7 +14,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Hashable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import Any
 
 import flask
@@ -24,18 +24,22 @@ log = logging.getLogger(__name__)
 FRESH_S = 5.0
 MAX_PENDING = 64  # views asked for and not (yet) taken: older ones are dropped first
 
-_pool = ThreadPoolExecutor(2, thread_name_prefix="view-prefetch")
 _lock = threading.Lock()
 _pending: dict[Hashable, tuple[float, Future[Any]]] = {}
 
 
 def start(key: Hashable, compute: Callable[[], Any]) -> None:
-    """Compute `compute()` in the current app's context on a worker, for `take(key)`."""
+    """Compute `compute()` in the current app's context on a thread, for `take(key)`."""
     server = flask.current_app._get_current_object()  # type: ignore[attr-defined]
 
-    def run() -> Any:
-        with server.app_context():
-            return compute()
+    future: Future[Any] = Future()
+
+    def run() -> None:  # a thread of its own: a view stuck on storage holds up no other
+        try:
+            with server.app_context():
+                future.set_result(compute())
+        except BaseException as exc:
+            future.set_exception(exc)
 
     now = time.monotonic()
     with _lock:
@@ -43,8 +47,10 @@ def start(key: Hashable, compute: Callable[[], Any]) -> None:
             del _pending[old]
         while len(_pending) >= MAX_PENDING:
             del _pending[next(iter(_pending))]
-        if key not in _pending:
-            _pending[key] = (now, _pool.submit(run))
+        if key in _pending:
+            return
+        _pending[key] = (now, future)
+    threading.Thread(target=run, name="view-prefetch", daemon=True).start()
 
 
 def take(key: Hashable) -> Any | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import flask
 import pytest
 
@@ -38,6 +40,17 @@ def test_a_stale_or_failed_view_is_not_taken(server, monkeypatch):
     monkeypatch.setattr(prefetch, "FRESH_S", -1.0)
     prefetch.start("stale", lambda: 1)
     assert prefetch.take("stale") is None
+
+
+def test_views_stuck_on_storage_hold_up_no_other(server):
+    release = threading.Event()
+    try:
+        for i in range(3):
+            prefetch.start(("stuck", i), lambda: release.wait(30))
+        prefetch.start("free", lambda: 2)
+        assert prefetch.take("free") == 2
+    finally:
+        release.set()
 
 
 def test_at_most_max_pending_views_wait(server, monkeypatch):
