@@ -9,9 +9,10 @@ rotation parameters its links keep) and serialises each to JSON once. Every stre
 variant then writes those same bytes: the whole frame to a stream that just opened, else only
 what changed since the frame it has (`delta`: the top-level entries that differ, and of a
 mapping of mappings such as the tiles, the entries that differ; ≈ 1 KB instead of ≈ 18). A frame
-that changes nothing but its time is not sent unless the last one is `RESEND_S` old. A browser
-that cannot hold a stream polls through a Dash callback that returns the same whole frame
-(`frame()`), never a render of its own.
+that changes nothing but its time is not sent unless the last one is `RESEND_S` old. The
+streams waiting for a frame are woken one after another (`Hub.next`), which halves what each
+costs the server. A browser that cannot hold a stream polls through a Dash callback that
+returns the same whole frame (`frame()`), never a render of its own.
 
 Why server-sent events, not Dash 4's WebSocket callbacks: those need the FastAPI or Quart
 backend (this server is Flask, with its sign-in guard, API and downloads on Flask) and run one
@@ -30,6 +31,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -104,6 +106,8 @@ class Hub:
         self._frames: dict[Variant, Frame] = {}
         self._last: dict[Variant, Any] = {}
         self._asked: dict[Variant, float] = {}
+        self._waiting: dict[Variant, list[threading.Lock]] = {}  # streams waiting for a frame
+        self._relay: dict[Variant, deque[threading.Lock]] = {}  # woken one after another
         self._streams = 0
         self._seq = 0
         self._wake = False
@@ -123,6 +127,11 @@ class Hub:
         self._stopped.set()
         with self._cond:
             self._cond.notify_all()
+            for batons in [*self._waiting.values(), *self._relay.values()]:
+                for baton in batons:
+                    baton.release()
+            self._waiting.clear()
+            self._relay.clear()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(5)
 
@@ -191,6 +200,11 @@ class Hub:
         self.renders += 1
         with self._cond:
             self._frames.update(frames)
+            for variant in frames:
+                waiting = self._waiting.pop(variant, None)
+                if waiting:
+                    self._relay.setdefault(variant, deque()).extend(waiting)
+                    self._hand_on(variant)
             self._cond.notify_all()
 
     def _frame(self, previous: Frame | None, body: bytes, now: float) -> Frame | None:
@@ -247,7 +261,12 @@ class Hub:
             return self._frames.get(variant)
 
     def next(self, variant: Variant, after: int, timeout_s: float) -> Frame | None:
-        """The first frame of `variant` newer than `after` (None: none within `timeout_s`)."""
+        """The first frame of `variant` newer than `after` (None: none within `timeout_s`).
+
+        The streams waiting for a frame are woken one after another, not all at once: each
+        wakes the next before it writes its own (a slow client holds up nobody). Woken at once,
+        fifty threads fight for the interpreter's lock, and each one's wake-up cost about twice
+        as much CPU (context switches)."""
         deadline = time.monotonic() + timeout_s
         with self._cond:
             self._ask(variant)
@@ -258,8 +277,36 @@ class Hub:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return None
-                self._cond.wait(left)
+                baton = threading.Lock()
+                baton.acquire()
+                self._waiting.setdefault(variant, []).append(baton)
+                self._cond.release()
+                try:
+                    woken = baton.acquire(timeout=left)
+                finally:
+                    self._cond.acquire()
+                if woken or baton.acquire(blocking=False):  # (handed on as it timed out)
+                    self._hand_on(variant)
+                else:
+                    self._forget(variant, baton)
             return None
+
+    def _hand_on(self, variant: Variant) -> None:
+        """Under the lock: wake the next stream of `variant` in the relay."""
+        relay = self._relay.get(variant)
+        if relay:
+            relay.popleft().release()
+            if not relay:
+                del self._relay[variant]
+
+    def _forget(self, variant: Variant, baton: threading.Lock) -> None:
+        """Under the lock: a stream that stopped waiting (its baton never released)."""
+        for queues in (self._waiting, self._relay):
+            batons = queues.get(variant)
+            if batons is not None and baton in batons:
+                batons.remove(baton)
+                if not batons:
+                    del queues[variant]
 
     @property
     def streams(self) -> int:
