@@ -45,6 +45,7 @@ def test_environment001_filters_change_what_is_shown_and_live_in_the_url(
     # the grid is mounted once the chart is drawn: its set-up does not delay the chart
     assert dash_duo.driver.execute_script("return window.__order") == ["chart", "grid"]
     assert "t-air-b" in wait_text(dash_duo, GRID, "t-air-b")
+    assert "11,5" in text_of(dash_duo, GRID) and "11.5" not in text_of(dash_duo, GRID)  # vi
     assert "t-water-c" not in text_of(dash_duo, GRID)  # kind air by default
     wait_text(dash_duo, HISTORY, "Bảo Lạc")  # one series per district
     # drawn by the partial bundle of our assets; Dash's full one (4.8 MB) is never loaded

@@ -111,7 +111,7 @@ def test_security002_a_portal_tiles_link_shows_the_portals_raw_checks(
     assert "feed=portal" in link
     dash_duo.driver.get(dash_duo.server_url + link)
     wait_text(dash_duo, GRID, "Cổng TTĐT Hòa An")  # the site by its catalogue name
-    grid = wait_text(dash_duo, GRID, "321.5")  # response time
+    grid = wait_text(dash_duo, GRID, "321,5")  # response time, a decimal comma
     assert "Hoạt động" in grid and "Gián đoạn" in grid  # up, in words
     assert "200" in grid and "connect timeout" in grid
     assert "Thời gian phản hồi" in grid and "Lỗi" in grid  # headers in Vietnamese
