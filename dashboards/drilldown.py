@@ -36,6 +36,7 @@ class Measure:
     fields: tuple[str, ...]
     aggregate: str
     unit: str
+    scale: float = 1.0  # charted values × this (the mean of a 0/1 field × 100: a share in %)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +145,8 @@ def history(
     frame = pd.concat(frames, ignore_index=True)
     if len(frames) > 1:
         frame = frame.groupby(["time", tag], as_index=False)["value"].sum()
+    if measure.scale != 1.0:
+        frame["value"] = frame["value"] * measure.scale
     return data.StorageResult(frame, error)
 
 

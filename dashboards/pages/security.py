@@ -47,7 +47,7 @@ SECURITY_MEASURES = (
     _measure(SECURITY, "agents_outdated"),
 )
 PORTAL_MEASURES = (
-    _measure(PORTAL, "up"),
+    Measure("up", ("up",), "mean", "%", scale=100.0),  # availability: the share of up checks
     _measure(PORTAL, "response_ms"),
     _measure(PORTAL, "tls_days_left"),
 )

@@ -166,9 +166,9 @@ def test_security003_detections_by_agency_and_district_and_availability_over_the
     assert "Đã cách ly" in grid and "Đã chặn" in grid
     # the availability tile: up over the range, per portal — one check up, one down
     dash_duo.driver.get(dash_duo.server_url + drilldown_href(KPIS["portal.availability"]))
-    wait_text(dash_duo, BY_AGENCY, "0,5")
+    wait_text(dash_duo, BY_AGENCY, "50,0")  # availability in %
     wait_text(dash_duo, BY_AGENCY, "Cổng TTĐT Hòa An")
-    # availability over time: the up check's bucket at 1, the failed one's at 0
+    # availability over time: the up check's bucket at 100 %, the failed one's at 0
     ys = wait_until(
         lambda: dash_duo.driver.execute_script(
             "const g = document.querySelector(arguments[0]);"
@@ -178,7 +178,7 @@ def test_security003_detections_by_agency_and_district_and_availability_over_the
         timeout=20,
         message="the availability line drawn",
     )
-    assert sorted(ys) == [0, 1], ys
+    assert sorted(ys) == [0, 100], ys
     wait_text(dash_duo, GRID, "Gián đoạn")
 
 
