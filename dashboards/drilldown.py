@@ -47,6 +47,8 @@ class Choice:
     tag: str | None
     options: Callable[[str], list[dict[str, str]]]
     default: str = ""  # "" = all (clearable)
+    # whether it applies, given the page's choices (name -> value): hidden where it does not
+    applies: Callable[[dict[str, str]], bool] | None = None
 
 
 @dataclass(frozen=True, slots=True)

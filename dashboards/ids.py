@@ -62,6 +62,11 @@ def control(page: str, name: str) -> dict[str, str]:
     return {"type": "control", "page": page, "name": name}
 
 
+def filter_box(page: str, name: str) -> dict[str, str]:
+    """The box of a filter control: its label and the control."""
+    return {"type": "filter", "page": page, "name": name}
+
+
 def page_part(page: str, name: str) -> str:
     """A single element of a drill-down page (chart, grid, alert panel…)."""
     return f"{page}-{name}"

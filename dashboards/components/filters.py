@@ -13,9 +13,9 @@ from dashboards.urlstate import CUSTOM, RANGES, ViewState
 from ioc.places import DISTRICTS
 
 
-def _labelled(label: str, control: Any, cls: str = "") -> html.Div:
+def _labelled(label: str, control: Any, cls: str = "", **box: Any) -> html.Div:
     return html.Div(
-        [html.Label(label, className="filter__label"), control], className=f"filter {cls}"
+        [html.Label(label, className="filter__label"), control], className=f"filter {cls}", **box
     )
 
 
@@ -69,6 +69,7 @@ def choice(
     options: list[dict[str, str]],
     value: str,
     placeholder: str = "",
+    hidden: bool = False,
 ) -> html.Div:
     """A single-choice dropdown; clearable when it has a placeholder ("all …")."""
     return _labelled(
@@ -81,4 +82,6 @@ def choice(
             placeholder=placeholder,
         ),
         f"filter--{name}",
+        id=ids.filter_box(page, name),
+        hidden=hidden,
     )

@@ -155,6 +155,7 @@ def layout(
             t("all_sources", lang),
         ),
     ]
+    chosen = {c.name: getattr(state, c.name) for c in spec.choices}
     for choice in spec.choices:
         placeholder = "" if choice.default else t(f"all_{choice.name}s", lang)
         controls.append(
@@ -165,6 +166,7 @@ def layout(
                 choice.options(lang),
                 getattr(state, choice.name),
                 placeholder,
+                hidden=choice.applies is not None and not choice.applies(chosen),
             )
         )
     session = auth.current()
@@ -513,6 +515,17 @@ def register(app: dash.Dash, spec: DrillDown) -> None:
         *(Input(ids.control(page, n), "value") for n in choice_names),
         State(ids.control(page, "source"), "value"),
     )(sources)
+    ruled = [c for c in spec.choices if c.applies is not None]
+    if ruled:
+
+        def hidden(*values: Any) -> list[bool]:
+            chosen = {n: v or "" for n, v in zip(choice_names, values, strict=True)}
+            return [not c.applies(chosen) for c in ruled if c.applies is not None]
+
+        app.callback(
+            [Output(ids.filter_box(page, c.name), "hidden") for c in ruled],
+            *(Input(ids.control(page, n), "value") for n in choice_names),
+        )(hidden)
     if choice_names:
         app.callback(
             Output(ids.control(page, "field"), "options"),

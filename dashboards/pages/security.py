@@ -90,7 +90,12 @@ def _events(lang: str) -> list[dict[str, str]]:
 
 
 def _feed(state: ViewState) -> str:
-    return state.feed if state.feed in FEED_CHOICES else "security"
+    return _feed_of({"feed": state.feed})
+
+
+def _feed_of(chosen: dict[str, str]) -> str:
+    feed = chosen.get("feed", "")
+    return feed if feed in FEED_CHOICES else "security"
 
 
 class SecurityDrillDown(DrillDown):
@@ -109,7 +114,7 @@ SPEC = SecurityDrillDown(
     measures=lambda state: list(PORTAL_MEASURES if _feed(state) == "portal" else SECURITY_MEASURES),
     choices=(
         Choice("feed", None, _feeds, default="security"),
-        Choice("event", "event", _events),
+        Choice("event", "event", _events, applies=lambda chosen: _feed_of(chosen) == "security"),
     ),
     columns=lambda state: COLUMNS[_feed(state)],
 )

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from selenium.webdriver.common.by import By
 
 from dashboards import ids
 from ioc.kpis.drilldown import drilldown_href
 from ioc.kpis.registry import KPIS
 from tests.dashboards.browser import (
+    control,
+    dom_id,
     text_of,
     wait_rolled_up,
     wait_stored,
@@ -116,6 +119,9 @@ def test_security002_a_portal_tiles_link_shows_the_portals_raw_checks(
     assert "200" in grid and "connect timeout" in grid
     assert "Thời gian phản hồi" in grid and "Lỗi" in grid  # headers in Vietnamese
     assert "EDR-T-9" not in grid  # the portal view shows the portal feed only
+    # the event filter applies to the security feed only: not shown beside the portal checks
+    box = f"//*[@id='{dom_id(ids.filter_box(PAGE, 'event'))}']"
+    assert not dash_duo.driver.find_element(By.XPATH, box).is_displayed()
     # a site's own link (the alert of one portal) narrows the grid to that site
     value = {"scope": "source:cong-hoa-an"}
     dash_duo.driver.get(dash_duo.server_url + drilldown_href(KPIS["portal.down"], value))
@@ -125,6 +131,15 @@ def test_security002_a_portal_tiles_link_shows_the_portals_raw_checks(
     grid = wait_text(dash_duo, GRID, "EDR-T-9")
     assert "Sở Y tế" in grid and "Mở sự cố" in grid and "NGHIÊM TRỌNG" in grid
     assert "Cổng TTĐT Hòa An" not in grid
+    # and back in the portal view by its feed control: the event filter goes with it
+    box = f"//*[@id='{dom_id(ids.filter_box(PAGE, 'event'))}']"
+    assert dash_duo.driver.find_element(By.XPATH, box).is_displayed()
+    dash_duo.select_dcc_dropdown(control(dash_duo, PAGE, "feed"), value="Cổng thông tin")
+    wait_until(
+        lambda: not dash_duo.driver.find_element(By.XPATH, box).is_displayed(),
+        timeout=10,
+        message="the event filter hidden in the portal view",
+    )
 
 
 BY_AGENCY = ids.page_part(PAGE, ids.BY_AGENCY)
