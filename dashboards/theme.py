@@ -57,9 +57,15 @@ def text_on(rgb_hex: str) -> str:
     return "#000000" if luminance > 140 else "#ffffff"
 
 
-def figure_layout(**overrides: Any) -> dict[str, Any]:
-    """The base Plotly layout of every chart: dark, large type, no Plotly logo or web fonts."""
+# Plotly's decimal and thousands separators: the axes write numbers as the page does (i18n.number)
+SEPARATORS = {"vi": ",.", "en": ".,"}
+
+
+def figure_layout(lang: str, **overrides: Any) -> dict[str, Any]:
+    """The base Plotly layout of every chart: dark, large type, no Plotly logo or web fonts,
+    numbers in the language's way (0,5 in Vietnamese)."""
     layout: dict[str, Any] = {
+        "separators": SEPARATORS.get(lang, SEPARATORS["vi"]),
         "paper_bgcolor": PANEL,
         "plot_bgcolor": PANEL,
         "font": {"family": FONT_FAMILY, "color": TEXT, "size": 16},

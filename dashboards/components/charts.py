@@ -22,6 +22,7 @@ HEIGHT = 420
 def empty(lang: str, message: str = "") -> dict[str, Any]:
     """A figure with no data and, in words, why (default: no data in this range)."""
     layout = theme.figure_layout(
+        lang,
         height=HEIGHT,
         xaxis={"visible": False},
         yaxis={"visible": False},
@@ -116,6 +117,7 @@ def history(
     if span is not None:
         xaxis["range"] = [_local(span.start_ns), _local(span.end_ns)]
     layout = theme.figure_layout(
+        lang,
         height=HEIGHT,
         yaxis={
             "title": {"text": unit, "standoff": 12},
@@ -180,6 +182,7 @@ def breakdown(
             }
         ],
         "layout": theme.figure_layout(
+            lang,
             height=HEIGHT,
             xaxis={
                 "title": {"text": f"{unit} ({t('agg_' + aggregate, lang)})", "standoff": 10},

@@ -283,6 +283,7 @@ def figure(
     mid_lat = sum(LAT_RANGE) / 2
     axis = {"visible": False, "fixedrange": True}
     layout = theme.figure_layout(
+        lang,
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
         showlegend=False,
         annotations=labels,

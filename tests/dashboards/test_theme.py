@@ -6,6 +6,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pandas as pd
+
+from dashboards.components import charts
 from dashboards.theme import text_on
 from ioc.aqi import BANDS
 
@@ -36,3 +39,18 @@ def test_no_stylesheet_or_font_points_at_another_host():
 def test_text_on_colour_is_readable():
     assert text_on("#ffff00") == "#000000"
     assert text_on("#7e0023") == "#ffffff"
+
+
+def test_every_chart_writes_numbers_in_the_pages_language():
+    """Plotly's axes and hover labels use the layout's separators: 0,5 and 1.234 in Vietnamese,
+    as i18n.number writes the tiles and the bars' labels."""
+    frame = pd.DataFrame(
+        {"time": pd.to_datetime([0, 60], unit="s", utc=True), "district": "hoa-an", "value": 0.5}
+    )
+    for lang, separators in (("vi", ",."), ("en", ".,")):
+        figures = [
+            charts.empty(lang),
+            charts.history(frame, "district", "mm", lang),
+            charts.breakdown(frame, "mean", "mm", lang),
+        ]
+        assert [f["layout"]["separators"] for f in figures] == [separators] * 3
