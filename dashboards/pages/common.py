@@ -515,16 +515,18 @@ def register(app: dash.Dash, spec: DrillDown) -> None:
         *(Input(ids.control(page, n), "value") for n in choice_names),
         State(ids.control(page, "source"), "value"),
     )(sources)
-    ruled = [c for c in spec.choices if c.applies is not None]
-    if ruled:
+    rules = {c.name: c.applies for c in spec.choices if c.applies is not None}
+    if rules:
 
         def hidden(*values: Any) -> list[bool]:
             chosen = {n: v or "" for n, v in zip(choice_names, values, strict=True)}
-            return [not c.applies(chosen) for c in ruled if c.applies is not None]
+            return [not applies(chosen) for applies in rules.values()]
 
+        # not on the first load: the layout hides them already
         app.callback(
-            [Output(ids.filter_box(page, c.name), "hidden") for c in ruled],
+            [Output(ids.filter_box(page, name), "hidden") for name in rules],
             *(Input(ids.control(page, n), "value") for n in choice_names),
+            prevent_initial_call=True,
         )(hidden)
     if choice_names:
         app.callback(

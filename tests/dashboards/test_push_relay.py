@@ -5,7 +5,6 @@ stopping wakes them all."""
 from __future__ import annotations
 
 import threading
-import time
 
 import flask
 import orjson
@@ -53,10 +52,8 @@ def test_a_new_frame_reaches_every_waiting_stream_at_once(hub):
     first = hub.frame(VARIANT)
     assert first is not None
     got, _ = _waiting(hub, first.seq, WAITS)
-    began = time.monotonic()
     hub._render_all()
-    wait_until(lambda: len(got) == WAITS, timeout=10, message="every stream woken")
-    assert time.monotonic() - began < 10 < LONG_S
+    wait_until(lambda: len(got) == WAITS, timeout=10, message="every stream woken")  # < LONG_S
     assert {frame.seq for frame in got} == {first.seq + 1}
     assert not hub._waiting and not hub._relay
 
