@@ -225,6 +225,7 @@ def main() -> None:
                 if not args.only or any(o in p for o in args.only for _, p in FAILURE_PAGES):
                     services.influxdb.stop()
                     shoot(FAILURE_PAGES, first=False)
+                    services.influxdb.start()  # the wall's failures start from a live wall
                 if not args.only or any(o in p for o in args.only for p in WALL_FAILURES):
 
                     def stop_server() -> None:
